@@ -1,0 +1,39 @@
+# The two commands a newcomer needs: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+WEB_PORT ?= 8000
+SANDBOX_PORT ?= 8100
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+export WEB_PORT SANDBOX_PORT
+
+.PHONY: install run test lint services browser
+
+install: $(STAMP)
+
+# Re-installs only when pyproject.toml changes, so a second `make install` is instant.
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+services:
+	@scripts/ensure-services.sh
+
+browser:
+	@scripts/ensure-chromium.sh
+
+run: install
+	@scripts/run.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install services browser lint
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python manage.py makemigrations --check --dry-run
+	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest

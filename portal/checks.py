@@ -1,0 +1,1 @@
+"""System checks for what Django's own deploy checks do not cover (PROMISES P4, P40)."""

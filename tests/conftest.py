@@ -1,0 +1,1 @@
+"""Shared fixtures: the cast (alice, maria, olga) and the services the suite talks to."""
