@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed
 WEB_PORT ?= 8000
 SANDBOX_PORT ?= 8100
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export WEB_PORT SANDBOX_PORT
 
 .PHONY: install run test lint services browser
@@ -36,4 +37,4 @@ lint: install
 
 test: install services browser lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python manage.py makemigrations --check --dry-run
-	DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest

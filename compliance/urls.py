@@ -1,6 +1,4 @@
-from django.urls import path
 
-from compliance import views
 
 app_name = "compliance"
 

@@ -1,6 +1,4 @@
-from django.urls import path
 
-from orders import views
 
 app_name = "orders"
 

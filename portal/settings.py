@@ -288,3 +288,7 @@ LOGGING = {
         "httpcore": {"level": "WARNING"},
     },
 }
+
+# --- Orders (owned by the orders app) --------------------------------------------------------
+
+# --- Compliance (owned by the compliance app) ------------------------------------------------
