@@ -1,6 +1,21 @@
+"""App config of the compliance app: connects the audit receiver and bounds image decoding."""
+
 from django.apps import AppConfig
 
 
 class ComplianceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "compliance"
+    verbose_name = "Compliance"
+
+    def ready(self) -> None:
+        from django.conf import settings
+        from PIL import Image
+
+        from compliance.audit import write_audit_entry
+        from portal.audit import audit_recorded
+
+        audit_recorded.connect(write_audit_entry, dispatch_uid="compliance.audit")
+        # Pillow refuses anything above twice this as a decompression bomb (P28); intake also
+        # checks the exact limit from the header before decoding.
+        Image.MAX_IMAGE_PIXELS = settings.DOCUMENT_MAX_PIXELS

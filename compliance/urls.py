@@ -1,5 +1,35 @@
+"""URLs of the compliance app (public ids are UUIDs)."""
 
+from django.urls import path
+
+from compliance.views import comments, deadlines, documents, profiles, requirements
 
 app_name = "compliance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("deadlines/", deadlines.board, name="deadlines"),
+    path("sub-orders/<uuid:public_id>/", requirements.sub_order_page, name="sub-order"),
+    path(
+        "sub-orders/<uuid:public_id>/requirements",
+        requirements.requirement_form,
+        name="requirement-form",
+    ),
+    path("sub-orders/<uuid:public_id>/comments", comments.thread, name="comments"),
+    path(
+        "sub-orders/<uuid:public_id>/extension",
+        comments.request_extension,
+        name="request-extension",
+    ),
+    path(
+        "submissions/<uuid:public_id>/retry",
+        requirements.submission_retry,
+        name="submission-retry",
+    ),
+    path("documents/upload", documents.upload, name="document-upload"),
+    path("documents/<uuid:public_id>/download", documents.download, name="document-download"),
+    path("documents/<uuid:public_id>/preview", documents.preview, name="document-preview"),
+    path("profiles/", profiles.profile_list, name="profiles"),
+    path("profiles/<uuid:public_id>/", profiles.profile_detail, name="profile"),
+    path("profiles/<uuid:public_id>/groups", profiles.build_group, name="profile-group"),
+    path("groups/<uuid:public_id>/submit", profiles.submit_group, name="group-submit"),
+]

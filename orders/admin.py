@@ -1,1 +1,168 @@
-"""Admin registrations of the orders app."""
+"""Admin registrations of the orders app: read-mostly mirrors, searchable and filterable.
+
+Telnyx owns the statuses, so the mirrored fields are read-only here; operators change things
+through the portal screens (which call Telnyx) rather than by editing rows.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from orders.models import (
+    BulkOrder,
+    NumberOrder,
+    NumberReservation,
+    NumberStatusChange,
+    OrderedNumber,
+    SubNumberOrder,
+    SubOrderComment,
+    SyncRun,
+    WebhookEvent,
+)
+
+
+class SubNumberOrderInline(admin.TabularInline):
+    model = SubNumberOrder
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("telnyx_id", "country_code", "phone_number_type", "status", "phone_numbers_count")
+    readonly_fields = fields
+
+
+@admin.register(NumberOrder)
+class NumberOrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "customer_reference",
+        "telnyx_id",
+        "status",
+        "placing_state",
+        "phone_numbers_count",
+        "placed_by",
+        "created_at",
+        "next_deadline",
+        "last_synced_at",
+    )
+    list_filter = ("status", "placing_state", "needs_action", "requirements_met", "created_at")
+    search_fields = ("customer_reference", "telnyx_id", "public_id", "numbers__phone_number")
+    date_hierarchy = "created_at"
+    list_select_related = ("placed_by",)
+    inlines = [SubNumberOrderInline]
+    readonly_fields = (
+        "public_id",
+        "telnyx_id",
+        "customer_reference",
+        "status",
+        "requirements_met",
+        "phone_numbers_count",
+        "placing_attempts",
+        "placing_errors",
+        "requested_numbers",
+        "telnyx_created_at",
+        "telnyx_updated_at",
+        "last_synced_at",
+        "last_event_at",
+        "next_deadline",
+        "version",
+    )
+
+
+@admin.register(SubNumberOrder)
+class SubNumberOrderAdmin(admin.ModelAdmin):
+    list_display = (
+        "telnyx_id",
+        "number_order",
+        "country_code",
+        "phone_number_type",
+        "status",
+        "requirements_met",
+        "phone_numbers_count",
+        "last_synced_at",
+    )
+    list_filter = ("status", "country_code", "phone_number_type", "is_block_sub_number_order")
+    search_fields = ("telnyx_id", "public_id", "number_order__customer_reference")
+    list_select_related = ("number_order",)
+    raw_id_fields = ("number_order", "cancelled_by")
+    readonly_fields = ("public_id", "regulatory_requirements", "last_synced_at")
+
+
+@admin.register(OrderedNumber)
+class OrderedNumberAdmin(admin.ModelAdmin):
+    list_display = (
+        "phone_number",
+        "country_code",
+        "phone_number_type",
+        "status",
+        "requirements_status",
+        "deadline",
+        "last_synced_at",
+    )
+    list_filter = ("status", "requirements_status", "country_code", "phone_number_type")
+    search_fields = ("phone_number", "telnyx_id", "public_id")
+    raw_id_fields = ("sub_order", "number_order")
+    readonly_fields = ("public_id", "regulatory_requirements", "last_synced_at")
+
+
+@admin.register(NumberStatusChange)
+class NumberStatusChangeAdmin(admin.ModelAdmin):
+    list_display = ("number", "field", "old_value", "new_value", "source", "at")
+    list_filter = ("field", "source")
+    search_fields = ("number__phone_number",)
+    raw_id_fields = ("number",)
+
+
+@admin.register(SubOrderComment)
+class SubOrderCommentAdmin(admin.ModelAdmin):
+    list_display = ("telnyx_id", "sub_order", "commenter_type", "read_at", "telnyx_created_at")
+    list_filter = ("commenter_type",)
+    search_fields = ("telnyx_id", "sub_order__telnyx_id")
+    raw_id_fields = ("sub_order",)
+
+
+@admin.register(NumberReservation)
+class NumberReservationAdmin(admin.ModelAdmin):
+    list_display = ("telnyx_id", "status", "expires_at", "created_by", "created_at")
+    list_filter = ("status",)
+    search_fields = ("telnyx_id",)
+
+
+@admin.register(BulkOrder)
+class BulkOrderAdmin(admin.ModelAdmin):
+    list_display = ("customer_reference", "telnyx_id", "placing_state", "placed_by", "created_at")
+    list_filter = ("placing_state", "created_at")
+    search_fields = ("customer_reference", "telnyx_id", "public_id")
+    readonly_fields = ("public_id", "requested_groups", "ordering_groups", "last_synced_at")
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "event_type", "state", "occurred_at", "received_at", "attempts")
+    list_filter = ("state", "event_type")
+    search_fields = ("event_id", "record_id")
+    readonly_fields = ("payload",)
+
+
+@admin.register(SyncRun)
+class SyncRunAdmin(admin.ModelAdmin):
+    list_display = (
+        "started_at",
+        "state",
+        "finished_at",
+        "checked",
+        "changed_rows",
+        "history",
+        "api_calls",
+    )
+    list_filter = ("state",)
+    readonly_fields = (
+        "state",
+        "started_at",
+        "finished_at",
+        "cursor",
+        "resumed_from",
+        "checked",
+        "changed_rows",
+        "history",
+        "api_calls",
+        "error",
+    )

@@ -1,1 +1,393 @@
-"""Models of the orders app."""
+"""Models of the orders app: our mirror of Telnyx number orders and what we add to them.
+
+Telnyx is the source of truth for statuses; these rows mirror the fields the screens need
+(stored as open strings, because Telnyx's enums drift) plus our own bookkeeping: who placed an
+order and when, the placing state machine of an order intent (P9/P10), when we last synced,
+and a history of every status or deadline change of a number.
+"""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+FINAL_ORDER_STATUSES = ("success", "failure", "cancelled", "deleted")
+
+
+class PlacingState(models.TextChoices):
+    """Where an order intent is on its way to Telnyx (our state, not Telnyx's)."""
+
+    AWAITING_APPROVAL = "awaiting_approval", "Awaiting approval"
+    QUEUED = "queued", "Queued"
+    PLACING = "placing", "Placing"
+    UNKNOWN = "unknown", "Outcome unknown, reconciling"
+    PLACED = "placed", "Placed"
+    FAILED = "failed", "Failed"
+    FAILED_EXHAUSTED = "failed_exhausted", "Failed after retries"
+    DEAD = "dead", "Stopped (crash loop)"
+
+
+PLACING_ACTIVE_STATES = (PlacingState.QUEUED, PlacingState.PLACING, PlacingState.UNKNOWN)
+PLACING_FINAL_STATES = (
+    PlacingState.PLACED,
+    PlacingState.FAILED,
+    PlacingState.FAILED_EXHAUSTED,
+    PlacingState.DEAD,
+)
+
+
+class ChangeSource(models.TextChoices):
+    SYNC = "sync", "Periodic sync"
+    WEBHOOK = "webhook", "Webhook"
+    USER = "user", "User"
+    PLACING = "placing", "Placing"
+
+
+class BulkOrder(models.Model):
+    """A US/CA bulk order, placed at Telnyx as one inexplicit number order."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    telnyx_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    customer_reference = models.CharField(max_length=255, unique=True)
+    placing_state = models.CharField(
+        max_length=32, choices=PlacingState.choices, default=PlacingState.QUEUED
+    )
+    placing_attempts = models.PositiveSmallIntegerField(default=0)
+    placing_error = models.TextField(blank=True)
+    placing_touched_at = models.DateTimeField(null=True, blank=True)
+    # What we asked for (our form's groups, in Telnyx's request shape).
+    requested_groups = models.JSONField(default=list)
+    # Telnyx's ordering_groups as last fetched (count_allocated, status, orders, error_reason).
+    ordering_groups = models.JSONField(default=list, blank=True)
+    connection_id = models.CharField(max_length=64, blank=True)
+    messaging_profile_id = models.CharField(max_length=64, blank=True)
+    billing_group_id = models.CharField(max_length=64, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    placed_at = models.DateTimeField(null=True, blank=True)
+    telnyx_created_at = models.DateTimeField(null=True, blank=True)
+    telnyx_updated_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Bulk order {self.telnyx_id or self.customer_reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:bulk-detail", args=[self.public_id])
+
+    @property
+    def count_requested(self) -> int:
+        return sum(int(g.get("count_requested") or 0) for g in self.requested_groups)
+
+
+class NumberOrder(models.Model):
+    """A Telnyx number order, and before that our order intent (customer_reference = intent)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    telnyx_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The order-intent UUID minted in the review form: unique here and sent to Telnyx, so a
+    # double click or a retry finds this row and an ambiguous POST can be reconciled (P9/P10).
+    customer_reference = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=32, blank=True, db_index=True)
+    requirements_met = models.BooleanField(null=True, blank=True)
+    phone_numbers_count = models.PositiveIntegerField(default=0)
+    connection_id = models.CharField(max_length=64, blank=True)
+    messaging_profile_id = models.CharField(max_length=64, blank=True)
+    billing_group_id = models.CharField(max_length=64, blank=True)
+    bulk_order = models.ForeignKey(
+        BulkOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="number_orders"
+    )
+
+    # Placing state (ours).
+    placing_state = models.CharField(
+        max_length=32, choices=PlacingState.choices, default=PlacingState.QUEUED, db_index=True
+    )
+    placing_attempts = models.PositiveSmallIntegerField(default=0)
+    placing_error = models.TextField(blank=True)
+    # When a placing attempt last started; the outbox relay only re-publishes quiet intents.
+    placing_touched_at = models.DateTimeField(null=True, blank=True)
+    # Per-number errors from Telnyx: [{"phone_number", "code", "title", "detail"}].
+    placing_errors = models.JSONField(default=list, blank=True)
+    # The selection as reviewed: [{"phone_number", "country_code", "phone_number_type",
+    # "locality", "upfront_cost", "monthly_cost", "currency"}]; placing sends exactly these.
+    requested_numbers = models.JSONField(default=list, blank=True)
+    upfront_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
+    monthly_cost = models.DecimalField(max_digits=12, decimal_places=4, default=Decimal(0))
+    currency = models.CharField(max_length=3, blank=True)
+    reservation = models.ForeignKey(
+        "NumberReservation", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="placed_number_orders",
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approved_number_orders",
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    placed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    placing_finished_at = models.DateTimeField(null=True, blank=True)
+
+    # Telnyx timestamps and our sync bookkeeping.
+    telnyx_created_at = models.DateTimeField(null=True, blank=True)
+    telnyx_updated_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    # Denormalised from the numbers by sync so the list can filter and sort without joins.
+    next_deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    needs_action = models.BooleanField(default=False, db_index=True)
+    # Bumped on every synced change; writers compare-and-set on it (P23).
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("place_numberorder", "Can place number orders at Telnyx"),
+            ("approve_numberorder", "Can approve large number orders"),
+            ("cancel_subnumberorder", "Can cancel pending sub number orders"),
+            ("refresh_numberorder", "Can refresh an order from Telnyx"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="orders_no_status_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Number order {self.telnyx_id or self.customer_reference}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", args=[self.public_id])
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_ORDER_STATUSES
+
+    @property
+    def is_placing(self) -> bool:
+        return self.placing_state in PLACING_ACTIVE_STATES
+
+
+class SubNumberOrder(models.Model):
+    """One (country, phone_number_type) part of a number order; vetted and cancelled alone."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    telnyx_id = models.CharField(max_length=64, unique=True)
+    number_order = models.ForeignKey(
+        NumberOrder, on_delete=models.CASCADE, related_name="sub_orders"
+    )
+    country_code = models.CharField(max_length=2)
+    phone_number_type = models.CharField(max_length=32)
+    status = models.CharField(max_length=32, blank=True, db_index=True)
+    requirements_met = models.BooleanField(null=True, blank=True)
+    # Requirements to fulfil, no values: [{"requirement_id", "field_type", "record_type"}].
+    regulatory_requirements = models.JSONField(default=list, blank=True)
+    phone_numbers_count = models.PositiveIntegerField(default=0)
+    is_block_sub_number_order = models.BooleanField(default=False)
+    customer_reference = models.CharField(max_length=255, blank=True)
+    telnyx_created_at = models.DateTimeField(null=True, blank=True)
+    telnyx_updated_at = models.DateTimeField(null=True, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    next_deadline = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["country_code", "phone_number_type", "id"]
+        indexes = [
+            # The periodic sync picks the stalest non-final sub orders first.
+            models.Index(
+                fields=["last_synced_at"],
+                name="orders_sub_stale_pending",
+                condition=~Q(status__in=FINAL_ORDER_STATUSES),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Sub order {self.telnyx_id} ({self.country_code} {self.phone_number_type})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in FINAL_ORDER_STATUSES
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status == "pending"
+
+
+class OrderedNumber(models.Model):
+    """A Telnyx number_order_phone_number: the per-number vetting state and deadline."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    telnyx_id = models.CharField(max_length=64, unique=True)
+    # Telnyx's order response lists numbers without their sub order; sync fills it in.
+    sub_order = models.ForeignKey(
+        SubNumberOrder, null=True, blank=True, on_delete=models.CASCADE, related_name="numbers"
+    )
+    number_order = models.ForeignKey(NumberOrder, on_delete=models.CASCADE, related_name="numbers")
+    phone_number = models.CharField(max_length=32, db_index=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    phone_number_type = models.CharField(max_length=32, blank=True)
+    locality = models.CharField(max_length=128, blank=True)
+    status = models.CharField(max_length=32, blank=True)
+    requirements_status = models.CharField(max_length=64, blank=True, db_index=True)
+    requirements_met = models.BooleanField(null=True, blank=True)
+    deadline = models.DateTimeField(null=True, blank=True, db_index=True)
+    # [{"requirement_id", "field_type", "field_value", "status"}]
+    regulatory_requirements = models.JSONField(default=list, blank=True)
+    is_block_number = models.BooleanField(default=False)
+    bundle_id = models.CharField(max_length=64, blank=True)
+    upfront_cost = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    monthly_cost = models.DecimalField(max_digits=10, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["phone_number"]
+
+    def __str__(self) -> str:
+        return self.phone_number
+
+
+class NumberStatusChange(models.Model):
+    """One change of a number's status, requirements status or deadline (the timeline)."""
+
+    number = models.ForeignKey(OrderedNumber, on_delete=models.CASCADE, related_name="history")
+    field = models.CharField(max_length=32)
+    old_value = models.CharField(max_length=64, blank=True)
+    new_value = models.CharField(max_length=64, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=16, choices=ChangeSource.choices)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["number", "-at"], name="orders_history_number_at")]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.old_value or '-'} -> {self.new_value or '-'}"
+
+
+class SubOrderComment(models.Model):
+    """A Telnyx comment on a sub order (rejection reasons arrive this way, from admins)."""
+
+    telnyx_id = models.CharField(max_length=64, unique=True)
+    sub_order = models.ForeignKey(SubNumberOrder, on_delete=models.CASCADE, related_name="comments")
+    body = models.TextField()
+    commenter = models.CharField(max_length=255, blank=True)
+    commenter_type = models.CharField(max_length=16, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    telnyx_created_at = models.DateTimeField(null=True, blank=True)
+    telnyx_updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["telnyx_created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Comment {self.telnyx_id} by {self.commenter_type}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.commenter_type == "admin" and self.read_at is None
+
+
+class NumberReservation(models.Model):
+    """A 30-minute Telnyx hold on the numbers of a selection, taken from the review page."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    telnyx_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=32, blank=True)
+    # [{"phone_number", "status", "expired_at"}]
+    phone_numbers = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Reservation {self.telnyx_id}"
+
+
+class WebhookEventState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PROCESSED = "processed", "Processed"
+    IGNORED = "ignored", "Ignored (stale or unknown)"
+    FAILED = "failed", "Failed"
+
+
+class WebhookEvent(models.Model):
+    """The webhook inbox: one row per Telnyx event id, written before anything else (P5/P6)."""
+
+    event_id = models.CharField(max_length=64, unique=True)
+    event_type = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    record_id = models.CharField(max_length=64, blank=True, db_index=True)
+    payload = models.JSONField(default=dict)
+    state = models.CharField(
+        max_length=16,
+        choices=WebhookEventState.choices,
+        default=WebhookEventState.PENDING,
+        db_index=True,
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} {self.event_id}"
+
+
+class SyncRun(models.Model):
+    """One pass of the periodic sync: progress, figures, and where to resume after a failure."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    state = models.CharField(max_length=16, choices=State.choices, default=State.RUNNING)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Primary key of the last sub order fully processed; a failed pass resumes after it.
+    cursor = models.BigIntegerField(default=0)
+    resumed_from = models.BigIntegerField(default=0)
+    checked = models.PositiveIntegerField(default=0)
+    changed_rows = models.PositiveIntegerField(default=0)
+    history = models.PositiveIntegerField(default=0)
+    api_calls = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"Sync {self.started_at:%Y-%m-%d %H:%M} ({self.state})"

@@ -1,5 +1,34 @@
+"""URLs of the orders app (``orders:`` namespace); public ids are UUIDs."""
 
+from django.urls import path
+
+from orders.views import bulk, detail, order_list, review, search
 
 app_name = "orders"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", order_list.order_list, name="list"),
+    path("search/", search.search, name="search"),
+    path("selection/add/", search.selection_add, name="selection-add"),
+    path("selection/remove/", search.selection_remove, name="selection-remove"),
+    path("selection/clear/", search.selection_clear, name="selection-clear"),
+    path("review/", review.review, name="review"),
+    path("review/reserve/", review.reserve, name="reserve"),
+    path(
+        "reservations/<uuid:public_id>/extend/",
+        review.reservation_extend,
+        name="reservation-extend",
+    ),
+    path("bulk/", bulk.bulk_new, name="bulk-new"),
+    path("bulk/<uuid:public_id>/", bulk.bulk_detail, name="bulk-detail"),
+    path("bulk/<uuid:public_id>/approve/", bulk.bulk_approve, name="bulk-approve"),
+    path("<uuid:public_id>/", detail.order_detail, name="detail"),
+    path("<uuid:public_id>/refresh/", detail.order_refresh, name="refresh"),
+    path("<uuid:public_id>/approve/", detail.order_approve, name="approve"),
+    path("<uuid:public_id>/reselect/", detail.order_reselect, name="reselect"),
+    path(
+        "<uuid:public_id>/sub-orders/<uuid:sub_id>/cancel/",
+        detail.sub_order_cancel,
+        name="sub-order-cancel",
+    ),
+]

@@ -7,7 +7,9 @@ real and no default credential is active.
 
 from __future__ import annotations
 
+import os
 import sys
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -56,7 +58,8 @@ WEB_PORT = env.int("WEB_PORT", default=8000)
 SANDBOX_PORT = env.int("SANDBOX_PORT", default=8100)
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is ours: managers only, second factor required (P38).
+    "portal.apps.PortalAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -82,9 +85,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    # Ends idle or too-old sessions, then requires a signed-in (and verified) user everywhere
+    # but the allowlisted public URLs; HTMX requests get HX-Redirect (P38, P39).
+    "portal.middleware.SessionTimeoutMiddleware",
+    "portal.middleware.LoginRequiredMiddleware",
+    "portal.middleware.NoStoreMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -115,6 +123,16 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # `make run` shares one SQLite file between web, worker and beat: WAL plus immediate
+    # transactions and a busy timeout avoid "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -137,9 +155,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+if TESTING:
+    # Hashing is deliberately slow; tests create and sign in many users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# The only URLs an anonymous visitor may reach (URL names, then path prefixes); everything else
+# requires a signed-in user (portal.middleware.LoginRequiredMiddleware, tested by walking the
+# URL conf).
+PUBLIC_URL_NAMES = ["login", "healthz", "webhooks-telnyx", "orders:webhooks-telnyx"]
+PUBLIC_PATH_PREFIXES = ["/webhooks/telnyx"]
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
@@ -159,6 +185,9 @@ STORAGES = {
         )
     },
 }
+# In development and tests static files come straight from the app folders (no collectstatic).
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 # Nothing is served from MEDIA_URL: identity documents live in a private root (P32).
 MEDIA_ROOT = env.path("PORTAL_PRIVATE_ROOT", default=VAR_DIR / "private")
 FILE_UPLOAD_PERMISSIONS = 0o600
@@ -169,6 +198,8 @@ DATA_UPLOAD_MAX_NUMBER_FILES = 20
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=10 * 3600)  # absolute limit
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# How often the idle clock is written back to the session (seconds): not on every request.
+SESSION_ACTIVITY_RESOLUTION = env.int("SESSION_ACTIVITY_RESOLUTION", default=60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -180,7 +211,7 @@ SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
-SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", False)
+SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -198,6 +229,8 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'none'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-src": ["'none'"],
     }
 }
 
@@ -218,6 +251,13 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # --- Second factor (P38) ---------------------------------------------------------------------
 PORTAL_REQUIRE_OTP = _bool("PORTAL_REQUIRE_OTP", not DEBUG)
 OTP_TOTP_ISSUER = "Numbers Compliance Portal"
+# Each wrong code doubles the wait before the next attempt (1 s, 2 s, 4 s, ...): ten wrong
+# codes lock the device for minutes, during which even a correct code is refused.
+OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+
+# --- Health check ----------------------------------------------------------------------------
+# Seconds each probe of /healthz (database, Redis, Celery worker ping) may take.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=1.0)
 
 # --- Telnyx ---------------------------------------------------------------------------------
 TELNYX_API_BASE = env.str("TELNYX_API_BASE", default=f"http://127.0.0.1:{SANDBOX_PORT}/v2")
@@ -230,6 +270,12 @@ TELNYX_RATE_LIMIT = env.float("TELNYX_RATE_LIMIT", default=20.0)
 TELNYX_CONNECT_TIMEOUT = env.float("TELNYX_CONNECT_TIMEOUT", default=5.0)
 TELNYX_READ_TIMEOUT = env.float("TELNYX_READ_TIMEOUT", default=30.0)
 TELNYX_RETRY_BUDGET_SECONDS = env.float("TELNYX_RETRY_BUDGET_SECONDS", default=60.0)
+# Retry shape for idempotent calls (capped exponential backoff with jitter), and how long to
+# let Telnyx settle before looking up a creating POST whose answer was lost.
+TELNYX_MAX_ATTEMPTS = env.int("TELNYX_MAX_ATTEMPTS", default=8)
+TELNYX_BACKOFF_BASE_SECONDS = env.float("TELNYX_BACKOFF_BASE_SECONDS", default=0.5)
+TELNYX_BACKOFF_MAX_SECONDS = env.float("TELNYX_BACKOFF_MAX_SECONDS", default=8.0)
+TELNYX_RECONCILE_SETTLE_SECONDS = env.float("TELNYX_RECONCILE_SETTLE_SECONDS", default=1.0)
 TELNYX_OPENAPI_SPEC = env.str(
     "TELNYX_OPENAPI_SPEC", default=str(BASE_DIR.parent / "shared" / "telnyx" / "openapi.yml")
 )
@@ -252,13 +298,38 @@ CELERY_MAX_COUNTDOWN = env.int("CELERY_MAX_COUNTDOWN", default=600)
 CELERY_VISIBILITY_TIMEOUT = env.int(
     "CELERY_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + CELERY_MAX_COUNTDOWN + 300
 )
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    # Fail fast when Redis is unreachable instead of hanging a web request that enqueues.
+    "socket_connect_timeout": 5,
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
-CELERY_VISIBILITY_TIMEOUT_SETTING = CELERY_VISIBILITY_TIMEOUT
+# Celery's Redis docs name three places for the same value; CELERY_VISIBILITY_TIMEOUT above is
+# the third (``visibility_timeout``).
+# Tests use a queue of their own per session (and per xdist worker), so workers of parallel
+# runs never steal each other's messages; the celery_worker fixture passes it on.
+CELERY_TASK_DEFAULT_QUEUE = env.str(
+    "CELERY_TASK_DEFAULT_QUEUE",
+    default=f"portal-test-{uuid.uuid4().hex[:12]}" if TESTING else "celery",
+)
+if TESTING:
+    os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Installed into the database by beat at start-up (then editable in the admin); each entry
+# expires before its next run so a backlog never piles up.
+CELERY_BEAT_SCHEDULE = {
+    "clear-expired-sessions": {
+        "task": "portal.tasks.clear_expired_sessions",
+        "schedule": 3600.0,
+        "options": {"expires": 1800},
+    },
+}
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# With acks_late, a task running while the broker connection drops is cancelled (and redelivered)
+# rather than finishing unacknowledged and running again later.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_TIMEZONE = "UTC"
 
 # --- Demo ------------------------------------------------------------------------------------
@@ -290,5 +361,83 @@ LOGGING = {
 }
 
 # --- Orders (owned by the orders app) --------------------------------------------------------
+# Periodic sync of non-final orders (the beat entry is created from these on migrate and can
+# then be edited in the admin; its `expires` stays below the interval).
+ORDERS_SYNC_INTERVAL_SECONDS = env.int("ORDERS_SYNC_INTERVAL_SECONDS", default=300)
+ORDERS_SYNC_CONCURRENCY = env.int("ORDERS_SYNC_CONCURRENCY", default=8)
+ORDERS_SYNC_BATCH_SIZE = env.int("ORDERS_SYNC_BATCH_SIZE", default=5000)
+# Orders of more numbers than this need a second person's approval (P15); 0 disables the gate.
+ORDERS_APPROVAL_THRESHOLD = env.int("ORDERS_APPROVAL_THRESHOLD", default=50)
+# Most numbers one person may order per UTC day (P15 anti-automation).
+ORDERS_DAILY_NUMBER_CAP = env.int("ORDERS_DAILY_NUMBER_CAP", default=20000)
+ORDERS_PLACING_MAX_ATTEMPTS = env.int("ORDERS_PLACING_MAX_ATTEMPTS", default=5)
+ORDERS_SELECTION_MAX = env.int("ORDERS_SELECTION_MAX", default=1000)
+ORDERS_WEBHOOK_MAX_BYTES = env.int("ORDERS_WEBHOOK_MAX_BYTES", default=256 * 1024)
+ORDERS_LIST_PAGE_SIZE = env.int("ORDERS_LIST_PAGE_SIZE", default=50)
+ORDERS_PROGRESS_POLL_SECONDS = env.int("ORDERS_PROGRESS_POLL_SECONDS", default=2)
+# The outbox relay re-publishes intents/events untouched for this long (lost task, dead worker).
+ORDERS_RELAY_AFTER_SECONDS = env.int("ORDERS_RELAY_AFTER_SECONDS", default=120)
 
 # --- Compliance (owned by the compliance app) ------------------------------------------------
+# Identity documents: private, encrypted at rest (P26-P33, P45). Keys are Fernet keys, newest
+# first; older keys stay listed until the rotation job has re-encrypted everything (MultiFernet).
+DOCUMENT_STORAGE_ROOT = Path(
+    env.str("DOCUMENT_STORAGE_ROOT", default=str(Path(str(MEDIA_ROOT)) / "documents"))
+)
+DOCUMENT_ENCRYPTION_KEYS = env.list("DOCUMENT_ENCRYPTION_KEYS", default=[])
+if not DOCUMENT_ENCRYPTION_KEYS:
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured(
+            "DOCUMENT_ENCRYPTION_KEYS is required when DJANGO_DEBUG is false (generate one with: "
+            "python -c 'from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())')"
+        )
+    DOCUMENT_ENCRYPTION_KEYS = ["bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1kb2Mta2V5LTA="]
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
+DOCUMENT_MAX_PIXELS = env.int("DOCUMENT_MAX_PIXELS", default=40_000_000)
+DOCUMENT_MAX_PDF_PAGES = env.int("DOCUMENT_MAX_PDF_PAGES", default=50)
+DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=90)
+# Optional ClamAV daemon ("tcp://host:3310" or "unix:///run/clamav/clamd.ctl"); when set, a scan
+# error refuses the upload (fails closed).
+CLAMAV_ADDRESS = env.str("CLAMAV_ADDRESS", default="")
+CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=10.0)
+FILE_UPLOAD_HANDLERS = [
+    "compliance.documents.upload_cap.SizeCapUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+COMPLIANCE_CATALOGUE_REFRESH_SECONDS = env.int(
+    "COMPLIANCE_CATALOGUE_REFRESH_SECONDS", default=6 * 3600
+)
+COMPLIANCE_DEADLINE_SCAN_SECONDS = env.int("COMPLIANCE_DEADLINE_SCAN_SECONDS", default=300)
+COMPLIANCE_REMINDER_HOURS = [
+    int(h) for h in env.list("COMPLIANCE_REMINDER_HOURS", default=["72", "24"])
+]
+COMPLIANCE_RETENTION_SCAN_SECONDS = env.int("COMPLIANCE_RETENTION_SCAN_SECONDS", default=24 * 3600)
+COMPLIANCE_SUBMISSION_MAX_RETRIES = env.int("COMPLIANCE_SUBMISSION_MAX_RETRIES", default=5)
+# Absolute base of links in reminder emails.
+COMPLIANCE_PORTAL_URL = env.str("COMPLIANCE_PORTAL_URL", default=f"http://localhost:{WEB_PORT}")
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "compliance-refresh-catalogue": {
+            "task": "compliance.tasks.refresh_requirements_catalogue",
+            "schedule": float(COMPLIANCE_CATALOGUE_REFRESH_SECONDS),
+            "options": {"expires": COMPLIANCE_CATALOGUE_REFRESH_SECONDS // 2},
+        },
+        "compliance-deadline-reminders": {
+            "task": "compliance.tasks.send_deadline_reminders",
+            "schedule": float(COMPLIANCE_DEADLINE_SCAN_SECONDS),
+            "options": {"expires": COMPLIANCE_DEADLINE_SCAN_SECONDS // 2},
+        },
+        "compliance-document-retention": {
+            "task": "compliance.tasks.purge_expired_documents",
+            "schedule": float(COMPLIANCE_RETENTION_SCAN_SECONDS),
+            "options": {"expires": COMPLIANCE_RETENTION_SCAN_SECONDS // 2},
+        },
+        "compliance-sync-requirement-groups": {
+            "task": "compliance.tasks.sync_requirement_groups",
+            "schedule": float(COMPLIANCE_CATALOGUE_REFRESH_SECONDS),
+            "options": {"expires": COMPLIANCE_CATALOGUE_REFRESH_SECONDS // 2},
+        },
+    }
+)

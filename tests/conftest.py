@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.celery",
     "tests.fixtures.sandbox",
     "tests.fixtures.contract",
+    "tests.fixtures.browser",
 ]

@@ -1,0 +1,325 @@
+"""Benchmark of the orders sync and the orders list page.
+
+1. Starts a sandbox, creates 1,000 pending sub orders with 5,000 numbers in it and mirrors them
+   into a fresh database, then times the periodic sync (`orders.sync.sync_pending`): a first
+   pass (which writes what the order responses lacked) and a steady pass (nothing changed).
+   The floor is the very same GETs (replayed from the sandbox's request log) issued by a bare
+   ``httpx.Client`` loop at the same concurrency; the ratio sync/floor should be <= 1.25.
+2. Counts the SQL queries of one orders list page with 100 and with 10,000 orders: the count
+   must not grow with the data.
+
+Run: ``.venv/bin/python bench/sync.py`` (uses PostgreSQL database ``portal_o_bench``, dropped and
+re-created, and Redis db 4; override with BENCH_DATABASE_URL / REDIS_URL).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_o_bench")
+ORDERS = int(os.environ.get("BENCH_ORDERS", "1000"))
+NUMBERS_PER_ORDER = 5
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
+
+
+def recreate_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    for sql in (f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"'):
+        subprocess.run(["psql", admin, "-qc", sql], check=True, capture_output=True)
+
+
+def main() -> None:
+    from tests.fixtures.sandbox import start_sandbox
+
+    tmp = Path(tempfile.mkdtemp(prefix="bench-sync-"))
+    # Nothing completes by itself during the bench: every sub order stays pending.
+    server = start_sandbox(
+        tmp,
+        extra_env={
+            "SANDBOX_PROVISION_SECONDS": "10000000",
+            "SANDBOX_VETTING_SECONDS": "10000000",
+            "SANDBOX_RATE_LIMIT": "0",
+        },
+    )
+    try:
+        recreate_database(DB_URL)
+        os.environ.update(
+            {
+                "DATABASE_URL": DB_URL,
+                "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4"),
+                "PORTAL_TESTING": "1",
+                "TELNYX_API_BASE": server.base_url,
+                "TELNYX_API_KEY": server.api_key,
+                "TELNYX_RATE_LIMIT": "1000000",
+                "ORDERS_SYNC_CONCURRENCY": str(CONCURRENCY),
+                "DJANGO_SETTINGS_MODULE": "portal.settings",
+            }
+        )
+        import django
+
+        django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+        run_sync_bench(server)
+        run_list_bench()
+    finally:
+        server.stop()
+
+
+# --- 1. sync -----------------------------------------------------------------------------------
+
+
+def create_sandbox_orders(server: Any) -> list[dict[str, Any]]:
+    import httpx
+
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    http = httpx.Client(base_url=server.base_url, headers=headers, timeout=60)
+    wanted = ORDERS * NUMBERS_PER_ORDER
+    numbers: list[tuple[str, str]] = []
+    for country, codes in (
+        (
+            "US",
+            ["212", "312", "213", "415", "512", "303", "206", "305", "617", "404", "970", "602"],
+        ),
+        ("CA", ["416", "514", "604", "403", "613"]),
+    ):
+        for ndc in codes:
+            params = {
+                "filter[country_code]": country,
+                "filter[phone_number_type]": "local",
+                "filter[national_destination_code]": ndc,
+                "filter[limit]": 1000,
+            }
+            data = http.get("/available_phone_numbers", params=params).json()["data"]
+            numbers += [(country, n["phone_number"]) for n in data]
+    numbers = numbers[:wanted]
+    assert len(numbers) == wanted, f"the sandbox offered only {len(numbers)} numbers"
+    batches = [
+        numbers[i : i + NUMBERS_PER_ORDER] for i in range(0, len(numbers), NUMBERS_PER_ORDER)
+    ]
+    # One country per order, so each order is exactly one sub order.
+    batches = [b for b in batches if len({c for c, _ in b}) == 1]
+
+    def place(batch: list[tuple[str, str]]) -> dict[str, Any]:
+        body = {
+            "phone_numbers": [{"phone_number": p} for _, p in batch],
+            "customer_reference": str(uuid.uuid4()),
+        }
+        response = http.post("/number_orders", json=body)
+        response.raise_for_status()
+        return response.json()["data"]
+
+    with ThreadPoolExecutor(CONCURRENCY) as pool:
+        return list(pool.map(place, batches))
+
+
+def mirror(created: list[dict[str, Any]]) -> None:
+    """What placing leaves behind: orders, their sub order and numbers (no deadline/locality)."""
+    from orders.models import NumberOrder, OrderedNumber, PlacingState, SubNumberOrder
+
+    orders = NumberOrder.objects.bulk_create(
+        NumberOrder(
+            telnyx_id=o["id"],
+            customer_reference=o["customer_reference"],
+            status=o["status"],
+            phone_numbers_count=o["phone_numbers_count"],
+            placing_state=PlacingState.PLACED,
+        )
+        for o in created
+    )
+    subs = SubNumberOrder.objects.bulk_create(
+        SubNumberOrder(
+            telnyx_id=o["sub_number_orders_ids"][0],
+            number_order=row,
+            country_code=o["phone_numbers"][0]["country_code"],
+            phone_number_type="local",
+            status="pending",
+            phone_numbers_count=len(o["phone_numbers"]),
+        )
+        for o, row in zip(created, orders, strict=True)
+    )
+    OrderedNumber.objects.bulk_create(
+        OrderedNumber(
+            telnyx_id=n["id"],
+            number_order=row,
+            sub_order=sub,
+            phone_number=n["phone_number"],
+            country_code=n["country_code"],
+            phone_number_type="local",
+            status=n["status"],
+            requirements_status=n.get("requirements_status") or "",
+        )
+        for o, row, sub in zip(created, orders, subs, strict=True)
+        for n in o["phone_numbers"]
+    )
+
+
+def sandbox_log(server: Any) -> list[dict[str, Any]]:
+    import httpx
+
+    response = httpx.get(
+        f"{server.root_url}/_sandbox/requests",
+        headers={"Authorization": f"Bearer {server.api_key}"},
+        timeout=60,
+    )
+    return response.json()["data"]
+
+
+def clear_log(server: Any) -> None:
+    import httpx
+
+    httpx.delete(
+        f"{server.root_url}/_sandbox/requests",
+        headers={"Authorization": f"Bearer {server.api_key}"},
+        timeout=60,
+    )
+
+
+def floor(server: Any, requests: list[dict[str, Any]]) -> float:
+    """The same GETs through one bare httpx.Client at the same concurrency."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {server.api_key}"}
+    urls = [
+        f"{server.root_url}{r['path']}" + (f"?{r['query']}" if r["query"] else "") for r in requests
+    ]
+    with httpx.Client(headers=headers, timeout=60) as http:
+
+        def get(url: str) -> int:
+            return http.get(url).status_code
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(CONCURRENCY) as pool:
+            statuses = list(pool.map(get, urls))
+        elapsed = time.perf_counter() - started
+    assert all(s == 200 for s in statuses), "the floor saw errors"
+    return elapsed
+
+
+def run_sync_bench(server: Any) -> None:
+    from portal.telnyx import reset_client
+
+    from orders import sync
+
+    reset_client()
+    started = time.perf_counter()
+    created = create_sandbox_orders(server)
+    mirror(created)
+    numbers = sum(len(o["phone_numbers"]) for o in created)
+    print(f"setup: {len(created)} pending sub orders, {numbers} numbers "
+          f"({time.perf_counter() - started:.1f} s)")  # fmt: skip
+
+    clear_log(server)
+    started = time.perf_counter()
+    first = sync.sync_pending(concurrency=CONCURRENCY)
+    first_s = time.perf_counter() - started
+    first_requests = [r for r in sandbox_log(server) if r["method"] == "GET"]
+
+    clear_log(server)
+    started = time.perf_counter()
+    steady = sync.sync_pending(concurrency=CONCURRENCY)
+    steady_s = time.perf_counter() - started
+    steady_requests = [r for r in sandbox_log(server) if r["method"] == "GET"]
+    assert steady.changed_rows == 0 and not steady.errors, steady.errors[:3]
+
+    floor(server, steady_requests[:200])  # warm-up
+    floor_first = floor(server, first_requests)
+    floor_steady = floor(server, steady_requests)
+    print(f"concurrency: {CONCURRENCY}")
+    print(f"first pass:  {first.checked} sub orders, {len(first_requests)} GETs, "
+          f"{first.changed_rows} rows written: {first_s:.2f} s vs floor {floor_first:.2f} s "
+          f"-> ratio {first_s / floor_first:.2f}")  # fmt: skip
+    print(f"steady pass: {steady.checked} sub orders, {len(steady_requests)} GETs, "
+          f"0 rows written: {steady_s:.2f} s vs floor {floor_steady:.2f} s "
+          f"-> ratio {steady_s / floor_steady:.2f} (target <= 1.25)")  # fmt: skip
+
+
+# --- 2. list page ------------------------------------------------------------------------------
+
+
+def add_orders(total: int) -> None:
+    from orders.models import NumberOrder, OrderedNumber, PlacingState, SubNumberOrder
+
+    missing = total - NumberOrder.objects.count()
+    if missing <= 0:
+        return
+    orders = NumberOrder.objects.bulk_create(
+        NumberOrder(
+            telnyx_id=str(uuid.uuid4()),
+            customer_reference=str(uuid.uuid4()),
+            status="pending" if i % 3 else "success",
+            placing_state=PlacingState.PLACED,
+            phone_numbers_count=1,
+        )
+        for i in range(missing)
+    )
+    subs = SubNumberOrder.objects.bulk_create(
+        SubNumberOrder(
+            telnyx_id=str(uuid.uuid4()),
+            number_order=o,
+            country_code="DE" if i % 2 else "US",
+            phone_number_type="local",
+            status=o.status,
+        )
+        for i, o in enumerate(orders)
+    )
+    OrderedNumber.objects.bulk_create(
+        OrderedNumber(
+            telnyx_id=str(uuid.uuid4()),
+            number_order=s.number_order,
+            sub_order=s,
+            phone_number=f"+1555{i:07d}",
+            requirements_status="requirement-info-pending",
+        )
+        for i, s in enumerate(subs)
+    )
+
+
+def count_list_queries(client: Any, query: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/orders/" + query)
+    assert response.status_code == 200, response.status_code
+    return len(ctx.captured_queries)
+
+
+def run_list_bench() -> None:
+    from django.test.utils import setup_test_environment
+
+    from orders.models import NumberOrder
+    from portal.roles import MANAGERS
+    from tests.fixtures.people import make_person, signed_in_client
+
+    setup_test_environment()
+    client = signed_in_client(make_person(f"bench-{uuid.uuid4().hex[:6]}", MANAGERS))
+    NumberOrder.objects.all().delete()
+    queries = ("", "?status=pending&country_code=DE&sort=deadline&page=2")
+    results = {}
+    for total in (100, 10_000):
+        add_orders(total)
+        count_list_queries(client, "")  # session warm-up
+        results[total] = [count_list_queries(client, q) for q in queries]
+    for label, index in (("plain list", 0), ("filtered + sorted, page 2", 1)):
+        small, large = results[100][index], results[10_000][index]
+        verdict = "constant" if small == large else "GROWS"
+        print(f"SQL queries per list page ({label}): {small} at 100 orders, "
+              f"{large} at 10,000 orders -> {verdict}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

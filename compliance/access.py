@@ -1,0 +1,50 @@
+"""The one place compliance views fetch objects: permission checks first, 404 when not allowed.
+
+Reading a sub order's compliance needs ``orders.view_subnumberorder``; filling and submitting
+values need ``compliance.add_submission``; approving needs ``compliance.approve_submission``
+(managers only). Objects are addressed by their public UUIDs.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from compliance.models import Submission
+from orders.models import OrderedNumber, SubNumberOrder
+
+VIEW_PERM = "orders.view_subnumberorder"
+FILL_PERM = "compliance.add_submission"
+APPROVE_PERM = "compliance.approve_submission"
+
+
+def _lookup(queryset, public_id: str):  # type: ignore[no-untyped-def]
+    try:
+        return queryset.get(public_id=public_id)
+    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Not found") from exc
+
+
+def get_sub_order(request: HttpRequest, public_id: str, perm: str = VIEW_PERM) -> SubNumberOrder:
+    """The sub order, if the user holds ``perm`` (404 otherwise, so ids cannot be probed)."""
+    if not request.user.has_perm(perm):
+        raise Http404("Not found")
+    return _lookup(SubNumberOrder.objects.select_related("number_order"), public_id)
+
+
+def get_number(request: HttpRequest, public_id: str, perm: str = VIEW_PERM) -> OrderedNumber:
+    if not request.user.has_perm(perm):
+        raise Http404("Not found")
+    return _lookup(OrderedNumber.objects.select_related("sub_order", "number_order"), public_id)
+
+
+def get_submission(request: HttpRequest, public_id: str) -> Submission:
+    if not request.user.has_perm(VIEW_PERM):
+        raise Http404("Not found")
+    return _lookup(Submission.objects.select_related("sub_order", "number"), public_id)
+
+
+def require(request: HttpRequest, perm: str) -> None:
+    """403 for a signed-in user lacking a function-level permission (P35)."""
+    if not request.user.has_perm(perm):
+        raise PermissionDenied

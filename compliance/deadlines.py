@@ -1,0 +1,191 @@
+"""Deadlines: the board of everything due and the reminder emails.
+
+Telnyx puts a deadline only on each number (``NumberOrderPhoneNumber.deadline``); it is cleared
+once every value is in, replaced after a rejection, and when it passes with values missing the
+order is cancelled. Beat runs ``send_reminders`` every few minutes: one email per sub order and
+threshold (``COMPLIANCE_REMINDER_HOURS``, default 72 h and 24 h) to the person who placed the
+order and to the managers, and one when a sub order was auto-cancelled. ``DeadlineReminder`` rows
+(unique per number, threshold and deadline) make every reminder go out once, and a new deadline
+after a rejection gets its own reminders.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from compliance import catalogue
+from compliance.models import DeadlineReminder
+from compliance.review import requirement_status
+from orders.models import OrderedNumber
+
+logger = logging.getLogger(__name__)
+
+OPEN_STATUSES = ("requirement-info-pending", "requirement-info-exception", "pending", "")
+CANCELLED = "cancelled"
+
+
+@dataclass
+class BoardRow:
+    number: Any
+    missing: list[str]
+    declined: list[str]
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.number.deadline and self.number.deadline <= timezone.now())
+
+
+def missing_requirements(number: Any) -> tuple[list[str], list[str]]:
+    """Labels of the requirements still without a value, and of the declined ones."""
+    items = number.regulatory_requirements or []
+    types = catalogue.cached(
+        [str(i.get("requirement_id")) for i in items if i.get("requirement_id")]
+    )
+    missing, declined = [], []
+    for item in items:
+        rid = str(item.get("requirement_id"))
+        label = types[rid].name if rid in types else f"Requirement {rid[:8]}"
+        status = requirement_status(item)
+        if status == "awaiting-value":
+            missing.append(label)
+        elif status == "declined":
+            declined.append(label)
+    return missing, declined
+
+
+def board() -> list[BoardRow]:
+    """Every number of a pending sub order that has a deadline, soonest first."""
+    numbers = (
+        OrderedNumber.objects.filter(deadline__isnull=False, sub_order__status="pending")
+        .select_related("sub_order", "number_order", "number_order__placed_by")
+        .order_by("deadline", "phone_number")
+    )
+    rows = []
+    for number in numbers:
+        missing, declined = missing_requirements(number)
+        rows.append(BoardRow(number=number, missing=missing, declined=declined))
+    return rows
+
+
+def managers() -> list[Any]:
+    """Active users who hold the approval permission (through a group or directly)."""
+    user_model = get_user_model()
+    perm = Q(
+        groups__permissions__codename="approve_submission",
+        groups__permissions__content_type__app_label="compliance",
+    ) | Q(
+        user_permissions__codename="approve_submission",
+        user_permissions__content_type__app_label="compliance",
+    )
+    return list(user_model.objects.filter(is_active=True).filter(perm).exclude(email="").distinct())
+
+
+def _recipients(sub_order: Any) -> list[str]:
+    emails = {u.email for u in managers()}
+    placed_by = sub_order.number_order.placed_by
+    if placed_by is not None and placed_by.email:
+        emails.add(placed_by.email)
+    return sorted(emails)
+
+
+def _page_url(sub_order: Any) -> str:
+    return settings.COMPLIANCE_PORTAL_URL.rstrip("/") + reverse(
+        "compliance:sub-order", args=[sub_order.public_id]
+    )
+
+
+def _claim(number: Any, kind: str, deadline: datetime | None) -> bool:
+    """Record that this reminder is being sent; False when it already was."""
+    try:
+        with transaction.atomic():
+            DeadlineReminder.objects.create(number=number, kind=kind, deadline=deadline)
+    except IntegrityError:
+        return False
+    return True
+
+
+def _send(sub_order: Any, subject: str, lines: list[str], kind: str, numbers: list[Any]) -> int:
+    recipients = _recipients(sub_order)
+    if not recipients:
+        return 0
+    body = "\n".join([*lines, "", f"Open the sub order: {_page_url(sub_order)}"])
+    send_mail(subject, body, None, recipients)
+    DeadlineReminder.objects.filter(number__in=numbers, kind=kind).update(
+        recipients=len(recipients)
+    )
+    return 1
+
+
+def send_reminders(now: datetime | None = None) -> int:
+    """Send every reminder that is due now; return the number of emails sent."""
+    now = now or timezone.now()
+    thresholds = sorted(settings.COMPLIANCE_REMINDER_HOURS)
+    due: dict[tuple[Any, int], list[Any]] = defaultdict(list)
+    candidates = OrderedNumber.objects.filter(
+        deadline__gt=now,
+        deadline__lte=now + timedelta(hours=max(thresholds, default=0)),
+        sub_order__status="pending",
+        requirements_status__in=OPEN_STATUSES,
+    ).select_related("sub_order", "sub_order__number_order__placed_by")
+    for number in candidates:
+        remaining = number.deadline - now
+        applicable = [h for h in thresholds if remaining <= timedelta(hours=h)]
+        smallest = applicable[0]
+        # Claim every applicable threshold at once: a 72 h reminder is pointless after the
+        # 24 h one, and the claim rows stop it from ever going out late.
+        claimed = [_claim(number, f"{h}h", number.deadline) for h in applicable]
+        if claimed[0]:
+            due[(number.sub_order, smallest)].append(number)
+    sent = 0
+    for (sub_order, hours), numbers in due.items():
+        first = min(n.deadline for n in numbers)
+        lines = [
+            f"The regulatory requirements of {len(numbers)} number(s) in the "
+            f"{sub_order.country_code} {sub_order.phone_number_type} sub order are due within "
+            f"{hours} hours (deadline {first:%Y-%m-%d %H:%M} UTC).",
+            "If the values are not submitted by then, Telnyx cancels the order automatically.",
+            "",
+        ]
+        for number in numbers:
+            missing, declined = missing_requirements(number)
+            todo = ", ".join([*missing, *(f"{d} (declined)" for d in declined)]) or "review"
+            lines.append(f"- {number.phone_number}: {todo}")
+        subject = f"Requirements due within {hours} h: {sub_order.country_code} numbers"
+        sent += _send(sub_order, subject, lines, f"{hours}h", numbers)
+    sent += _send_cancellations()
+    return sent
+
+
+def _send_cancellations() -> int:
+    """One email per auto-cancelled sub order (not for sub orders a user cancelled)."""
+    cancelled = OrderedNumber.objects.filter(
+        Q(sub_order__status=CANCELLED) | Q(status=CANCELLED) | Q(requirements_status=CANCELLED),
+        sub_order__cancelled_by__isnull=True,
+    ).select_related("sub_order", "sub_order__number_order__placed_by")
+    per_sub: dict[Any, list[Any]] = defaultdict(list)
+    for number in cancelled:
+        if _claim(number, CANCELLED, None):
+            per_sub[number.sub_order].append(number)
+    sent = 0
+    for sub_order, numbers in per_sub.items():
+        lines = [
+            f"Telnyx cancelled the {sub_order.country_code} {sub_order.phone_number_type} "
+            "sub order because its requirements deadline passed without all values submitted.",
+            "These numbers were released:",
+            *(f"- {n.phone_number}" for n in numbers),
+        ]
+        subject = f"Order auto-cancelled: {sub_order.country_code} numbers missed the deadline"
+        sent += _send(sub_order, subject, lines, CANCELLED, numbers)
+    return sent

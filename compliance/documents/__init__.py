@@ -1,0 +1,2 @@
+"""Identity documents: the encrypted vault, the intake pipeline (type, size, metadata, malware
+checks), previews and the upload size cap."""

@@ -1,0 +1,41 @@
+"""An upload handler that enforces the document size cap while the body streams in (P26).
+
+``FILE_UPLOAD_MAX_MEMORY_SIZE`` only chooses memory or a temp file, and
+``DATA_UPLOAD_MAX_MEMORY_SIZE`` does not count file data, so neither is a cap. This handler sits
+first in ``FILE_UPLOAD_HANDLERS``: as soon as one file passes ``DOCUMENT_MAX_BYTES`` it skips the
+file (the later handlers close and delete what they had written, the rest of that part is read
+and discarded, never buffered) and notes the refusal on the request for the view to report.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
+
+TOO_LARGE = "The file is larger than the {mb} MB limit."
+
+
+def refused_uploads(request: HttpRequest) -> dict[str, str]:
+    """Field name -> reason for every file the cap skipped during this request."""
+    return getattr(request, "_compliance_refused_uploads", {})
+
+
+class SizeCapUploadHandler(FileUploadHandler):
+    def new_file(self, field_name: str, *args: object, **kwargs: object) -> None:
+        super().new_file(field_name, *args, **kwargs)  # type: ignore[arg-type]
+        self.received = 0
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.received += len(raw_data)
+        if self.received > settings.DOCUMENT_MAX_BYTES:
+            if self.request is not None:
+                refused = self.request.__dict__.setdefault("_compliance_refused_uploads", {})
+                refused[self.field_name] = TOO_LARGE.format(
+                    mb=settings.DOCUMENT_MAX_BYTES // (1024 * 1024)
+                )
+            raise SkipFile
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None

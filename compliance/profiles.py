@@ -1,0 +1,166 @@
+"""Compliance profiles: reusable identities that prefill forms and become requirement groups.
+
+A profile keeps value descriptors keyed by requirement id (the same shape as a submission), so
+it prefills any sub order asking for those requirements. Turned into a Telnyx requirement group
+for one country, number type and action, it can be submitted for pre-approval and attached to
+pending sub orders or numbers (mandatory when ordering in CH, DK, IT, NO, PT and SE). Documents
+and addresses are created at Telnyx only when a group is built, each with a customer reference
+so a lost answer is found again instead of creating a duplicate.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from compliance.documents import vault
+from compliance.models import ComplianceProfile, Document, RequirementGroupLink, SavedAddress
+from portal.audit import record
+
+logger = logging.getLogger(__name__)
+
+GROUP_MANDATORY_COUNTRIES = frozenset({"CH", "DK", "IT", "NO", "PT", "SE"})
+
+
+class ProfileError(Exception):
+    """A profile action that cannot be done; ``str()`` is shown to the user."""
+
+
+def profile_from_submission(
+    name: str, kind: str, values: dict[str, Any], user: Any
+) -> ComplianceProfile:
+    profile = ComplianceProfile.objects.create(
+        name=name, kind=kind, values=dict(values), created_by=user
+    )
+    record(user, "profile.created", profile, requirements=len(values))
+    return profile
+
+
+def _telnyx_value(client: Any, link: RequirementGroupLink, rid: str, value: dict[str, Any]) -> str:
+    reference = f"grp-{link.public_id.hex[:16]}-{rid[:8]}"
+    kind = value.get("type")
+    if kind == "document":
+        document = Document.objects.get(public_id=value["document"], deleted_at__isnull=True)
+        remote = client.upload_document(
+            io.BytesIO(vault.get(document.storage_name)),
+            filename=document.original_filename or str(document.public_id),
+            customer_reference=reference,
+            content_type=document.content_type,
+        )
+        return str(remote.id)
+    if kind == "address":
+        address = SavedAddress.objects.get(public_id=value["address"])
+        fields = {k: v for k, v in address.fields.items() if v}
+        return str(client.create_address(customer_reference=reference, **fields).id)
+    return str(value.get("value", ""))
+
+
+def _expiry(group: Any) -> datetime | None:
+    dates = [
+        getattr(v, "expires_at", None)
+        for v in (getattr(group, "regulatory_requirements", None) or [])
+    ]
+    dates = [d for d in dates if d is not None]
+    return min(dates) if dates else None
+
+
+def _apply(link: RequirementGroupLink, group: Any) -> None:
+    link.telnyx_id = str(group.id)
+    link.status = getattr(group, "status", "") or ""
+    link.expires_at = _expiry(group)
+    link.last_synced_at = timezone.now()
+    link.error = ""
+    link.save()
+
+
+def create_group(
+    profile: ComplianceProfile,
+    country_code: str,
+    phone_number_type: str,
+    requirement_ids: list[str],
+    user: Any,
+    action: str = "ordering",
+) -> RequirementGroupLink:
+    """Create a Telnyx requirement group with the profile's values for ``requirement_ids``."""
+    from portal.telnyx import get_client
+
+    missing = [rid for rid in requirement_ids if rid not in profile.values]
+    if missing:
+        raise ProfileError(f"The profile has no value for {len(missing)} of the requirements.")
+    link = RequirementGroupLink.objects.create(
+        profile=profile,
+        country_code=country_code.upper(),
+        phone_number_type=phone_number_type,
+        action=action,
+        created_by=user,
+    )
+    client = get_client()
+    values = [
+        {
+            "requirement_id": rid,
+            "field_value": _telnyx_value(client, link, rid, profile.values[rid]),
+        }
+        for rid in requirement_ids
+    ]
+    group = client.create_requirement_group(
+        country_code=link.country_code,
+        phone_number_type=phone_number_type,
+        action=action,
+        customer_reference=f"profile-{link.public_id.hex}",
+        regulatory_requirements=values,
+    )
+    _apply(link, group)
+    record(user, "telnyx.requirement_group_created", link, country=link.country_code)
+    return link
+
+
+def submit_group(link: RequirementGroupLink, user: Any) -> None:
+    from portal.telnyx import get_client
+
+    _apply(link, get_client().submit_requirement_group(link.telnyx_id))
+    record(user, "telnyx.requirement_group_submitted", link)
+
+
+def attach_group(
+    link: RequirementGroupLink, user: Any, sub_order: Any = None, number: Any = None
+) -> None:
+    """Attach the group to a pending sub order, or to one number of it."""
+    from portal.telnyx import get_client
+
+    client = get_client()
+    if number is not None:
+        client.attach_requirement_group_to_number(number.telnyx_id, link.telnyx_id)
+        target = str(number.public_id)
+    elif sub_order is not None:
+        if sub_order.status != "pending":
+            raise ProfileError("Only a pending sub order can take a requirement group.")
+        client.attach_requirement_group_to_sub_number_order(sub_order.telnyx_id, link.telnyx_id)
+        target = str(sub_order.public_id)
+    else:
+        raise ProfileError("Choose a sub order or a number.")
+    if target not in link.attached_to:
+        RequirementGroupLink.objects.filter(pk=link.pk).update(
+            attached_to=[*link.attached_to, target]
+        )
+    record(user, "telnyx.requirement_group_attached", link, target=target)
+
+
+def sync_groups() -> int:
+    """Refresh status and expiry of every group (beat)."""
+    from portal.telnyx import get_client
+    from portal.telnyx.errors import TelnyxError
+
+    client = get_client()
+    count = 0
+    for link in RequirementGroupLink.objects.exclude(telnyx_id__isnull=True):
+        try:
+            _apply(link, client.get_requirement_group(link.telnyx_id))
+        except TelnyxError as exc:
+            RequirementGroupLink.objects.filter(pk=link.pk).update(error=str(exc)[:2000])
+            continue
+        count += 1
+    return count

@@ -1,0 +1,1 @@
+"""Views of the compliance app, one module per screen."""

@@ -1,0 +1,20 @@
+"""The deadline board: every number with a deadline, soonest first, with what is missing."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from compliance import deadlines
+from compliance.access import VIEW_PERM
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(VIEW_PERM):
+        raise Http404("Not found")
+    template = "compliance/deadlines.html"
+    if request.htmx:
+        template += "#rows"
+    return render(request, template, {"rows": deadlines.board()})

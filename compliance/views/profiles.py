@@ -1,0 +1,109 @@
+"""Compliance profiles: list, create from a submission, build/submit/attach requirement groups."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from compliance import profiles
+from compliance.access import get_sub_order, get_submission
+from compliance.models import ComplianceProfile, RequirementGroupLink
+from compliance.views.privacy import pii_page
+from portal.telnyx.errors import TelnyxError
+
+VIEW = "compliance.view_complianceprofile"
+ADD = "compliance.add_complianceprofile"
+CHANGE = "compliance.change_complianceprofile"
+
+
+class ProfileFromSubmissionForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    kind = forms.ChoiceField(choices=ComplianceProfile.Kind.choices)
+    submission = forms.UUIDField(widget=forms.HiddenInput)
+
+
+def _profile(request: HttpRequest, public_id: str, perm: str = VIEW) -> ComplianceProfile:
+    if not request.user.has_perm(perm):
+        raise Http404("Not found")
+    try:
+        return ComplianceProfile.objects.get(public_id=public_id)
+    except ComplianceProfile.DoesNotExist as exc:
+        raise Http404("Not found") from exc
+
+
+@login_required
+@pii_page
+def profile_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_perm(VIEW):
+        raise Http404("Not found")
+    if request.method == "POST":
+        if not request.user.has_perm(ADD):
+            raise Http404("Not found")
+        form = ProfileFromSubmissionForm(request.POST)
+        if form.is_valid():
+            submission = get_submission(request, str(form.cleaned_data["submission"]))
+            profile = profiles.profile_from_submission(
+                form.cleaned_data["name"],
+                form.cleaned_data["kind"],
+                submission.values,
+                request.user,
+            )
+            messages.success(request, f"Profile {profile.name} saved.")
+            return redirect("compliance:profile", profile.public_id)
+    profiles_qs = ComplianceProfile.objects.prefetch_related("requirement_groups")
+    return render(request, "compliance/profiles.html", {"profiles": profiles_qs})
+
+
+@login_required
+@pii_page
+def profile_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    profile = _profile(request, public_id)
+    return render(
+        request,
+        "compliance/profile.html",
+        {
+            "profile": profile,
+            "groups": profile.requirement_groups.all(),
+            "mandatory": sorted(profiles.GROUP_MANDATORY_COUNTRIES),
+            "can_change": request.user.has_perm(CHANGE),
+        },
+    )
+
+
+@login_required
+@require_POST
+def build_group(request: HttpRequest, public_id: str) -> HttpResponse:
+    """Create a group for a sub order's country, type and requirements, and attach it."""
+    profile = _profile(request, public_id, CHANGE)
+    sub_order = get_sub_order(request, request.POST.get("sub_order", ""))
+    ids = [str(r["requirement_id"]) for r in sub_order.regulatory_requirements or []]
+    try:
+        link = profiles.create_group(
+            profile, sub_order.country_code, sub_order.phone_number_type, ids, request.user
+        )
+        if request.POST.get("attach"):
+            profiles.attach_group(link, request.user, sub_order=sub_order)
+    except (profiles.ProfileError, TelnyxError) as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Requirement group created.")
+    return redirect("compliance:profile", profile.public_id)
+
+
+@login_required
+@require_POST
+def submit_group(request: HttpRequest, public_id: str) -> HttpResponse:
+    if not request.user.has_perm(CHANGE):
+        raise Http404("Not found")
+    link = RequirementGroupLink.objects.filter(public_id=public_id).first()
+    if link is None or not link.telnyx_id:
+        raise Http404("Not found")
+    try:
+        profiles.submit_group(link, request.user)
+    except TelnyxError as exc:
+        messages.error(request, f"Telnyx refused: {exc}")
+    return redirect("compliance:profile", link.profile.public_id)

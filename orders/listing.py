@@ -1,0 +1,110 @@
+"""The orders list query: filters, sort, counts per state, in a fixed number of SQL queries.
+
+Country, type and requirements status live on sub orders and numbers, so they filter through
+``EXISTS`` subqueries; deadline and needs-action are denormalised on the order by the sync. The
+page itself is one query (plus one prefetch of sub orders), the counts one aggregate query:
+the query count does not grow with the data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from orders.models import NumberOrder, OrderedNumber, PlacingState, SubNumberOrder
+
+STATE_COUNTS = {
+    "pending": Q(status="pending"),
+    "success": Q(status="success"),
+    "failure": Q(status="failure"),
+    "cancelled": Q(status="cancelled"),
+    "deleted": Q(status="deleted"),
+    "awaiting_approval": Q(placing_state=PlacingState.AWAITING_APPROVAL),
+    "placing": Q(
+        placing_state__in=[PlacingState.QUEUED, PlacingState.PLACING, PlacingState.UNKNOWN]
+    ),
+    "failed": Q(
+        placing_state__in=[PlacingState.FAILED, PlacingState.FAILED_EXHAUSTED, PlacingState.DEAD]
+    ),
+    "needs_action": Q(needs_action=True),
+}
+PLACING_FILTERS = {
+    "awaiting_approval": [PlacingState.AWAITING_APPROVAL],
+    "placing": [PlacingState.QUEUED, PlacingState.PLACING, PlacingState.UNKNOWN],
+    "failed": [PlacingState.FAILED, PlacingState.FAILED_EXHAUSTED, PlacingState.DEAD],
+}
+SORTS = {
+    "-created": [F("created_at").desc(), F("pk").desc()],
+    "created": [F("created_at").asc(), F("pk").asc()],
+    "deadline": [F("next_deadline").asc(nulls_last=True), F("pk").desc()],
+    "-deadline": [F("next_deadline").desc(nulls_last=True), F("pk").desc()],
+}
+
+
+@dataclass(frozen=True)
+class Filters:
+    status: str = ""
+    country_code: str = ""
+    phone_number_type: str = ""
+    requirements_status: str = ""
+    placed_by: int | None = None
+    deadline_within_days: int | None = None
+    needs_action: bool = False
+    sort: str = "-created"
+
+    @classmethod
+    def from_cleaned(cls, data: dict[str, Any]) -> Filters:
+        return cls(
+            **{
+                k: v
+                for k, v in data.items()
+                if v not in (None, "") and k in cls.__dataclass_fields__
+            }
+        )
+
+
+def filtered(qs: QuerySet[NumberOrder], f: Filters) -> QuerySet[NumberOrder]:
+    if f.status in PLACING_FILTERS:
+        qs = qs.filter(placing_state__in=PLACING_FILTERS[f.status])
+    elif f.status == "needs_action":
+        qs = qs.filter(needs_action=True)
+    elif f.status:
+        qs = qs.filter(status=f.status)
+    if f.country_code or f.phone_number_type:
+        subs = SubNumberOrder.objects.filter(number_order=OuterRef("pk"))
+        if f.country_code:
+            subs = subs.filter(country_code=f.country_code)
+        if f.phone_number_type:
+            subs = subs.filter(phone_number_type=f.phone_number_type)
+        qs = qs.filter(Exists(subs))
+    if f.requirements_status:
+        numbers = OrderedNumber.objects.filter(
+            number_order=OuterRef("pk"), requirements_status=f.requirements_status
+        )
+        qs = qs.filter(Exists(numbers))
+    if f.placed_by:
+        qs = qs.filter(placed_by_id=f.placed_by)
+    if f.deadline_within_days is not None:
+        qs = qs.filter(
+            next_deadline__isnull=False,
+            next_deadline__lte=timezone.now() + timedelta(days=f.deadline_within_days),
+        )
+    if f.needs_action:
+        qs = qs.filter(needs_action=True)
+    return qs.order_by(*SORTS.get(f.sort, SORTS["-created"]))
+
+
+def page_rows(qs: QuerySet[NumberOrder]) -> QuerySet[NumberOrder]:
+    """What a list row shows: placer's name and the sub orders' country/type, prefetched."""
+    return qs.select_related("placed_by", "bulk_order").prefetch_related("sub_orders")
+
+
+def state_counts(qs: QuerySet[NumberOrder]) -> dict[str, int]:
+    """Counts per state for the tabs on top, in one aggregate query."""
+    return qs.aggregate(
+        total=Count("pk"), **{name: Count("pk", filter=q) for name, q in STATE_COUNTS.items()}
+    )

@@ -1,0 +1,391 @@
+"""Writing what Telnyx says into our mirror rows: only rows that changed, with history.
+
+Used by placing, webhook processing, "Refresh now" and the periodic sync. Comparison happens
+before any write, so a resync without changes issues SELECTs only. When something changed,
+the parent order row is locked (``select_for_update``) for the write, so the sync, a webhook
+and a user refresh of the same order serialize (P23); status moves are forward-only (P7).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from orders.models import (
+    FINAL_ORDER_STATUSES,
+    NumberOrder,
+    NumberStatusChange,
+    OrderedNumber,
+    SubNumberOrder,
+    SubOrderComment,
+)
+from orders.timestamps import parse_ts
+
+ACTION_REQUIREMENT_STATUSES = ("requirement-info-pending", "requirement-info-exception")
+HISTORY_FIELDS = ("status", "requirements_status", "deadline")
+
+
+@dataclass
+class SubOrderSnapshot:
+    """Everything fetched about one sub order in one sync pass."""
+
+    sub: Any
+    numbers: list[Any] = field(default_factory=list)
+    comments: list[Any] | None = None  # None: comments were not fetched this time
+
+
+@dataclass
+class Changes:
+    rows: int = 0
+    history: int = 0
+    status_changed: bool = False
+
+    def __iadd__(self, other: Changes) -> Changes:
+        self.rows += other.rows
+        self.history += other.history
+        self.status_changed = self.status_changed or other.status_changed
+        return self
+
+
+def g(obj: Any, name: str, default: Any = None) -> Any:
+    """Read a field from a typed model or a dict (unknown fields stay available either way)."""
+    if obj is None:
+        return default
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    value = getattr(obj, name, default)
+    return default if value is None else value
+
+
+def plain(value: Any) -> Any:
+    """Typed models to JSON-able dicts/lists for JSONFields."""
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json", exclude_none=True)
+    return value
+
+
+def _is_backwards(old: str, new: str) -> bool:
+    """A final status never goes back to pending (late or stale data, P7)."""
+    return old in FINAL_ORDER_STATUSES and new not in FINAL_ORDER_STATUSES
+
+
+# --- order -----------------------------------------------------------------------------------
+
+
+def order_values(telnyx_order: Any) -> dict[str, Any]:
+    return {
+        "status": g(telnyx_order, "status", ""),
+        "requirements_met": g(telnyx_order, "requirements_met"),
+        "phone_numbers_count": g(telnyx_order, "phone_numbers_count", 0) or 0,
+        "telnyx_created_at": parse_ts(g(telnyx_order, "created_at")),
+        "telnyx_updated_at": parse_ts(g(telnyx_order, "updated_at")),
+    }
+
+
+def apply_order(order: NumberOrder, telnyx_order: Any, event_at: datetime | None = None) -> Changes:
+    """Mirror the parent order's own fields (not its sub orders)."""
+    values = order_values(telnyx_order)
+    with transaction.atomic():
+        locked = NumberOrder.objects.select_for_update().get(pk=order.pk)
+        stored_updated = locked.telnyx_updated_at
+        if (
+            stored_updated
+            and values["telnyx_updated_at"]
+            and values["telnyx_updated_at"] < stored_updated
+        ):
+            return Changes()  # an older read than the one already applied
+        if _is_backwards(locked.status, values["status"]):
+            values.pop("status")
+        changed = [k for k, v in values.items() if getattr(locked, k) != v and v is not None]
+        if event_at and (locked.last_event_at is None or event_at > locked.last_event_at):
+            locked.last_event_at = event_at
+            changed.append("last_event_at")
+        if not changed:
+            return Changes()
+        for name in changed:
+            if name in values:
+                setattr(locked, name, values[name])
+        status_changed = "status" in changed
+        locked.last_synced_at = timezone.now()
+        locked.version += 1
+        locked.save(update_fields=[*changed, "last_synced_at", "version"])
+        order.__dict__.update({k: getattr(locked, k) for k in [*changed, "version"]})
+        return Changes(rows=1, status_changed=status_changed)
+
+
+# --- sub orders, numbers, comments -----------------------------------------------------------
+
+
+def sub_values(telnyx_sub: Any) -> dict[str, Any]:
+    return {
+        "country_code": (g(telnyx_sub, "country_code", "") or "")[:2],
+        "phone_number_type": g(telnyx_sub, "phone_number_type", "") or "",
+        "status": g(telnyx_sub, "status", "") or "",
+        "requirements_met": g(telnyx_sub, "requirements_met"),
+        "regulatory_requirements": plain(g(telnyx_sub, "regulatory_requirements", [])),
+        "phone_numbers_count": g(telnyx_sub, "phone_numbers_count", 0) or 0,
+        "is_block_sub_number_order": bool(g(telnyx_sub, "is_block_sub_number_order", False)),
+        "customer_reference": g(telnyx_sub, "customer_reference", "") or "",
+        "telnyx_created_at": parse_ts(g(telnyx_sub, "created_at")),
+        "telnyx_updated_at": parse_ts(g(telnyx_sub, "updated_at")),
+    }
+
+
+def number_values(item: Any) -> dict[str, Any]:
+    return {
+        "phone_number": g(item, "phone_number", ""),
+        "country_code": (g(item, "country_code", "") or "")[:2],
+        "phone_number_type": g(item, "phone_number_type", "") or "",
+        "locality": g(item, "locality", "") or "",
+        "status": g(item, "status", "") or "",
+        "requirements_status": g(item, "requirements_status", "") or "",
+        "requirements_met": g(item, "requirements_met"),
+        "deadline": parse_ts(g(item, "deadline")),
+        "regulatory_requirements": plain(g(item, "regulatory_requirements", [])),
+        "is_block_number": bool(g(item, "is_block_number", False)),
+        "bundle_id": g(item, "bundle_id", "") or "",
+    }
+
+
+# Fields a per-number record has that an embedded/short item may lack: don't blank them.
+_NUMBER_OPTIONAL = ("deadline", "locality", "bundle_id")
+
+
+def _diff(row: Any, values: dict[str, Any], keep_missing: Iterable[str] = ()) -> list[str]:
+    keep = set(keep_missing)
+    out = []
+    for name, value in values.items():
+        if name in keep and value in (None, ""):
+            continue
+        if getattr(row, name) != value:
+            out.append(name)
+    return out
+
+
+def _history_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)[:64]
+
+
+def apply_sub_order(
+    order: NumberOrder,
+    snapshot: SubOrderSnapshot,
+    source: str,
+    existing: SubNumberOrder | None = None,
+    existing_numbers: dict[str, OrderedNumber] | None = None,
+    existing_comments: dict[str, SubOrderComment] | None = None,
+    numbers_have_deadline: bool = True,
+) -> Changes:
+    """Mirror one sub order with its numbers and comments; write only what differs.
+
+    ``existing*`` may be passed in by a batch caller that loaded them in bulk; otherwise
+    they are read here. Nothing is locked or written when nothing differs.
+    """
+    telnyx_id = str(g(snapshot.sub, "id"))
+    if existing is None:
+        existing = SubNumberOrder.objects.filter(telnyx_id=telnyx_id).first()
+    if existing_numbers is None:
+        ids = [str(g(n, "id")) for n in snapshot.numbers]
+        existing_numbers = {n.telnyx_id: n for n in OrderedNumber.objects.filter(telnyx_id__in=ids)}
+    if existing_comments is None and snapshot.comments is not None and existing is not None:
+        existing_comments = {c.telnyx_id: c for c in existing.comments.all()}
+    existing_comments = existing_comments or {}
+
+    keep = () if numbers_have_deadline else _NUMBER_OPTIONAL
+    if not _anything_differs(existing, snapshot, existing_numbers, existing_comments, keep):
+        return Changes()
+
+    now = timezone.now()
+    changes = Changes()
+    with transaction.atomic():
+        NumberOrder.objects.select_for_update().filter(pk=order.pk).first()
+        values = sub_values(snapshot.sub)
+        sub = SubNumberOrder.objects.filter(telnyx_id=telnyx_id).first()
+        if sub is None:
+            sub = SubNumberOrder.objects.create(
+                telnyx_id=telnyx_id, number_order=order, last_synced_at=now, **values
+            )
+            changes.rows += 1
+            changes.status_changed = True
+        else:
+            stale = (
+                sub.telnyx_updated_at
+                and values["telnyx_updated_at"]
+                and values["telnyx_updated_at"] < sub.telnyx_updated_at
+            )
+            if _is_backwards(sub.status, values["status"]):
+                values.pop("status")
+            changed = [] if stale else _diff(sub, values)
+            if changed:
+                changes.status_changed = changes.status_changed or "status" in changed
+                for name in changed:
+                    setattr(sub, name, values[name])
+                sub.last_synced_at = now
+                sub.save(update_fields=[*changed, "last_synced_at", "updated_at"])
+                changes.rows += 1
+        changes += _apply_numbers(order, sub, snapshot.numbers, source, now, keep)
+        if snapshot.comments is not None:
+            changes += _apply_comments(sub, snapshot.comments)
+        if changes.rows:
+            changes += refresh_aggregates(order, sub)
+    return changes
+
+
+def _anything_differs(
+    existing: SubNumberOrder | None,
+    snapshot: SubOrderSnapshot,
+    numbers: dict[str, OrderedNumber],
+    comments: dict[str, SubOrderComment],
+    keep: Iterable[str],
+) -> bool:
+    if existing is None:
+        return True
+    values = sub_values(snapshot.sub)
+    if _is_backwards(existing.status, values["status"]):
+        values.pop("status")
+    if _diff(existing, values):
+        return True
+    for item in snapshot.numbers:
+        row = numbers.get(str(g(item, "id")))
+        if row is None or row.sub_order_id != existing.pk:
+            return True
+        if _diff(row, number_values(item), keep):
+            return True
+    if snapshot.comments is not None:
+        for item in snapshot.comments:
+            row = comments.get(str(g(item, "id")))
+            if row is None or _diff(row, comment_values(item)):
+                return True
+    return False
+
+
+def _apply_numbers(
+    order: NumberOrder,
+    sub: SubNumberOrder,
+    items: list[Any],
+    source: str,
+    now: datetime,
+    keep: Iterable[str],
+) -> Changes:
+    changes = Changes()
+    if not items:
+        return changes
+    rows = {
+        n.telnyx_id: n
+        for n in OrderedNumber.objects.filter(telnyx_id__in=[str(g(i, "id")) for i in items])
+    }
+    history: list[NumberStatusChange] = []
+    for item in items:
+        values = number_values(item)
+        row = rows.get(str(g(item, "id")))
+        if row is None:
+            row = OrderedNumber.objects.create(
+                telnyx_id=str(g(item, "id")),
+                number_order=order,
+                sub_order=sub,
+                last_synced_at=now,
+                **values,
+            )
+            changes.rows += 1
+            continue
+        changed = _diff(row, values, keep)
+        relinked = row.sub_order_id != sub.pk
+        if not changed and not relinked:
+            continue
+        for name in changed:
+            if name in HISTORY_FIELDS:
+                history.append(
+                    NumberStatusChange(
+                        number=row,
+                        field=name,
+                        old_value=_history_value(getattr(row, name)),
+                        new_value=_history_value(values[name]),
+                        at=now,
+                        source=source,
+                    )
+                )
+            setattr(row, name, values[name])
+        row.sub_order = sub
+        row.last_synced_at = now
+        row.save(update_fields=[*changed, "sub_order", "last_synced_at"])
+        changes.rows += 1
+        changes.status_changed = changes.status_changed or "status" in changed
+    if history:
+        NumberStatusChange.objects.bulk_create(history)
+        changes.history += len(history)
+    return changes
+
+
+def comment_values(item: Any) -> dict[str, Any]:
+    return {
+        "body": g(item, "body", "") or "",
+        "commenter": g(item, "commenter", "") or "",
+        "commenter_type": g(item, "commenter_type", "") or "",
+        "read_at": parse_ts(g(item, "read_at")),
+        "telnyx_created_at": parse_ts(g(item, "created_at")),
+        "telnyx_updated_at": parse_ts(g(item, "updated_at")),
+    }
+
+
+def _apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:
+    changes = Changes()
+    rows = {c.telnyx_id: c for c in sub.comments.all()}
+    new = []
+    for item in items:
+        values = comment_values(item)
+        row = rows.get(str(g(item, "id")))
+        if row is None:
+            new.append(SubOrderComment(telnyx_id=str(g(item, "id")), sub_order=sub, **values))
+            continue
+        changed = _diff(row, values)
+        if changed:
+            for name in changed:
+                setattr(row, name, values[name])
+            row.save(update_fields=changed)
+            changes.rows += 1
+    if new:
+        SubOrderComment.objects.bulk_create(new, ignore_conflicts=True)
+        changes.rows += len(new)
+    return changes
+
+
+def refresh_aggregates(order: NumberOrder, sub: SubNumberOrder | None = None) -> Changes:
+    """Recompute the denormalised deadline / needs-action fields the list filters on."""
+    changes = Changes()
+    if sub is not None:
+        nxt = sub.numbers.filter(deadline__isnull=False).aggregate(m=Min("deadline"))["m"]
+        if sub.next_deadline != nxt:
+            SubNumberOrder.objects.filter(pk=sub.pk).update(next_deadline=nxt)
+            sub.next_deadline = nxt
+            changes.rows += 1
+    numbers = OrderedNumber.objects.filter(number_order=order)
+    nxt = numbers.filter(deadline__isnull=False).aggregate(m=Min("deadline"))["m"]
+    needs = numbers.filter(
+        requirements_status__in=ACTION_REQUIREMENT_STATUSES, status="pending"
+    ).exists()
+    current = NumberOrder.objects.filter(pk=order.pk).values("next_deadline", "needs_action").get()
+    if current["next_deadline"] != nxt or current["needs_action"] != needs:
+        NumberOrder.objects.filter(pk=order.pk).update(next_deadline=nxt, needs_action=needs)
+        order.next_deadline, order.needs_action = nxt, needs
+        changes.rows += 1
+    return changes
+
+
+def mark_order_synced(order: NumberOrder) -> None:
+    """A user-requested refresh records when it ran even if nothing changed."""
+    now = timezone.now()
+    NumberOrder.objects.filter(pk=order.pk).update(last_synced_at=now)
+    order.last_synced_at = now

@@ -1,0 +1,293 @@
+"""Keeping our mirror in step with Telnyx: one order on demand, or every non-final one.
+
+API calls, fewest first (Telnyx has no "changes since" feed and no events for vetting,
+deadlines or comments, so polling is the only way):
+
+* ``GET /sub_number_orders?filter[status]=pending`` lists every pending sub order in one call;
+  a tracked sub order missing from that list has moved on and is fetched by id.
+* ``GET /number_order_phone_numbers/{id}`` per number is the only documented way to read a
+  number's ``deadline`` (the list has no sub-order filter; the embedded list is capped at 50).
+* ``GET /comments`` per sub order (both filters, always).
+
+These GETs run concurrently in a thread pool (``ORDERS_SYNC_CONCURRENCY``) through the shared
+client, whose Redis token bucket keeps every process together under the rate limit (P13). Rows
+are compared before anything is written, so a pass without changes writes nothing but its
+`SyncRun` bookkeeping. The pass walks sub orders by primary key and checkpoints a cursor after
+each chunk: a pass that dies half-way leaves everything before the cursor committed and the next
+pass resumes after it (P25).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import close_old_connections
+from django.utils import timezone
+
+from orders.mirror import (
+    Changes,
+    SubOrderSnapshot,
+    apply_order,
+    apply_sub_order,
+    g,
+    mark_order_synced,
+    refresh_aggregates,
+)
+from orders.models import (
+    FINAL_ORDER_STATUSES,
+    ChangeSource,
+    NumberOrder,
+    OrderedNumber,
+    SubNumberOrder,
+    SubOrderComment,
+    SyncRun,
+)
+from portal.telnyx import get_client
+from portal.telnyx.errors import NotFoundError, TelnyxError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+@dataclass
+class SyncReport:
+    checked: int = 0
+    changed_rows: int = 0
+    history: int = 0
+    api_calls: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _pmap(fn: Callable[[T], R], items: Iterable[T], concurrency: int | None = None) -> list[R]:
+    """Run ``fn`` over ``items`` in threads (HTTP only: the threads never touch the DB)."""
+    items = list(items)
+    workers = max(1, min(concurrency or int(settings.ORDERS_SYNC_CONCURRENCY), len(items) or 1))
+    if workers == 1:
+        return [fn(i) for i in items]
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orders-sync") as pool:
+        return list(pool.map(fn, items))
+
+
+# --- one order / one sub order ---------------------------------------------------------------
+
+
+def refresh_order(
+    order: NumberOrder, source: str = ChangeSource.SYNC, event_at: datetime | None = None
+) -> Changes:
+    """Re-fetch an order, its sub orders, their numbers and comments; write only changes."""
+    if not order.telnyx_id:
+        return Changes()
+    client = get_client()
+    telnyx_order = client.get_number_order(order.telnyx_id)
+    changes = apply_order(order, telnyx_order, event_at=event_at)
+    sub_ids = list(g(telnyx_order, "sub_number_orders_ids", []) or [])
+    known = {s.telnyx_id: s for s in order.sub_orders.all()}
+    for sub_id in known:
+        if sub_id not in sub_ids:
+            sub_ids.append(sub_id)
+    # Numbers per sub order: those the order response lists, plus those we already track.
+    number_ids = {str(g(n, "id")) for n in g(telnyx_order, "phone_numbers", []) or []}
+    number_ids |= set(order.numbers.values_list("telnyx_id", flat=True))
+    snapshots = _fetch_sub_orders(sub_ids, number_ids)
+    for snapshot in snapshots:
+        changes += apply_sub_order(order, snapshot, source)
+    if source != ChangeSource.SYNC:
+        mark_order_synced(order)
+    refresh_aggregates(order)
+    return changes
+
+
+def refresh_sub_order(sub_order: SubNumberOrder, source: str = ChangeSource.USER) -> None:
+    """Re-fetch one sub order, its numbers and comments from Telnyx; write only changes.
+
+    Compliance calls this after it changed something at Telnyx (values, comments).
+    """
+    number_ids = set(sub_order.numbers.values_list("telnyx_id", flat=True))
+    (snapshot,) = _fetch_sub_orders([sub_order.telnyx_id], number_ids)
+    order = sub_order.number_order
+    changes = apply_sub_order(order, snapshot, source)
+    if changes.status_changed:
+        # The parent's status is derived from its sub orders at Telnyx.
+        apply_order(order, get_client().get_number_order(order.telnyx_id))
+
+
+def _fetch_sub_orders(sub_ids: list[str], number_ids: set[str]) -> list[SubOrderSnapshot]:
+    """GET each sub order (with its first 50 numbers), every number by id, and comments."""
+    client = get_client()
+
+    def fetch_sub(sub_id: str) -> Any:
+        return client.get_sub_number_order(sub_id, include_phone_numbers=True)
+
+    subs = _pmap(fetch_sub, sub_ids)
+    for sub in subs:
+        number_ids |= {str(g(n, "id")) for n in g(sub, "phone_numbers", []) or []}
+    numbers = _fetch_numbers(sorted(number_ids))
+    comments = _pmap(lambda s: _list_comments(str(g(s, "id"))), subs)
+    by_sub: dict[str, list[Any]] = defaultdict(list)
+    for number in numbers:
+        by_sub[str(g(number, "sub_number_order_id"))].append(number)
+    return [
+        SubOrderSnapshot(sub=sub, numbers=by_sub.get(str(g(sub, "id")), []), comments=cmts)
+        for sub, cmts in zip(subs, comments, strict=True)
+    ]
+
+
+def _fetch_numbers(number_ids: list[str]) -> list[Any]:
+    client = get_client()
+
+    def fetch(number_id: str) -> Any:
+        try:
+            return client.get_number_order_phone_number(number_id)
+        except NotFoundError:
+            return None
+
+    return [n for n in _pmap(fetch, number_ids) if n is not None]
+
+
+def _list_comments(sub_id: str) -> list[Any]:
+    return list(get_client().list_comments("sub_number_order", sub_id))
+
+
+# --- the periodic pass -----------------------------------------------------------------------
+
+
+def non_final_sub_orders() -> Any:
+    return SubNumberOrder.objects.exclude(status__in=FINAL_ORDER_STATUSES).order_by("pk")
+
+
+def sync_pending(concurrency: int | None = None, chunk_size: int = 200) -> SyncReport:
+    """Refresh every non-final order; resumes after the cursor of a pass that did not finish."""
+    report = SyncReport()
+    previous = SyncRun.objects.order_by("-pk").first()
+    resume_after = previous.cursor if previous and previous.state != SyncRun.State.DONE else 0
+    run = SyncRun.objects.create(state=SyncRun.State.RUNNING, resumed_from=resume_after or 0)
+    try:
+        _refresh_orphans(report)
+        pending = _pending_sub_orders(report)
+        pks = list(non_final_sub_orders().values_list("pk", flat=True))
+        # Resume after the cursor, then wrap around to what came before it.
+        pks = [pk for pk in pks if pk > resume_after] + [pk for pk in pks if pk <= resume_after]
+        pks = pks[: int(settings.ORDERS_SYNC_BATCH_SIZE)]
+        for start in range(0, len(pks), chunk_size):
+            chunk = pks[start : start + chunk_size]
+            _sync_chunk(chunk, pending, report, concurrency)
+            SyncRun.objects.filter(pk=run.pk).update(
+                cursor=chunk[-1],
+                checked=report.checked,
+                changed_rows=report.changed_rows,
+                api_calls=report.api_calls,
+            )
+    except Exception as exc:
+        SyncRun.objects.filter(pk=run.pk).update(
+            state=SyncRun.State.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
+        )
+        raise
+    SyncRun.objects.filter(pk=run.pk).update(
+        state=SyncRun.State.DONE,
+        finished_at=timezone.now(),
+        cursor=0,
+        checked=report.checked,
+        changed_rows=report.changed_rows,
+        history=report.history,
+        api_calls=report.api_calls,
+        error="; ".join(report.errors)[:2000],
+    )
+    return report
+
+
+def _refresh_orphans(report: SyncReport) -> None:
+    """Placed orders whose sub orders could not be fetched right after placing."""
+    orphans = NumberOrder.objects.filter(telnyx_id__isnull=False, sub_orders__isnull=True)
+    for order in orphans.exclude(status__in=FINAL_ORDER_STATUSES):
+        try:
+            changes = refresh_order(order, ChangeSource.SYNC)
+        except TelnyxError as exc:
+            report.errors.append(f"order {order.pk}: {exc}")
+            continue
+        report.changed_rows += changes.rows
+        report.history += changes.history
+
+
+def _pending_sub_orders(report: SyncReport) -> dict[str, Any] | None:
+    """Telnyx's pending sub orders by id, or None if listing failed (then GET each)."""
+    try:
+        report.api_calls += 1
+        return {str(g(s, "id")): s for s in get_client().iter_sub_number_orders(status="pending")}
+    except TelnyxError as exc:
+        report.errors.append(f"listing pending sub orders: {exc}")
+        return None
+
+
+def _sync_chunk(
+    pks: list[int], pending: dict[str, Any] | None, report: SyncReport, concurrency: int | None
+) -> None:
+    """Fetch a chunk of sub orders concurrently, then compare and write in this thread."""
+    subs = list(SubNumberOrder.objects.filter(pk__in=pks).select_related("number_order"))
+    numbers_by_sub: dict[int, dict[str, OrderedNumber]] = defaultdict(dict)
+    for number in OrderedNumber.objects.filter(sub_order_id__in=pks):
+        numbers_by_sub[number.sub_order_id][number.telnyx_id] = number  # type: ignore[index]
+    comments_by_sub: dict[int, dict[str, SubOrderComment]] = defaultdict(dict)
+    for comment in SubOrderComment.objects.filter(sub_order_id__in=pks):
+        comments_by_sub[comment.sub_order_id][comment.telnyx_id] = comment
+    client = get_client()
+
+    def fetch(sub: SubNumberOrder) -> tuple[SubNumberOrder, SubOrderSnapshot | None, str]:
+        calls = 0
+        try:
+            telnyx_sub = pending.get(sub.telnyx_id) if pending is not None else None
+            if telnyx_sub is None:
+                telnyx_sub = client.get_sub_number_order(sub.telnyx_id)
+                calls += 1
+            numbers = []
+            for number_id in numbers_by_sub.get(sub.pk, {}):
+                try:
+                    numbers.append(client.get_number_order_phone_number(number_id))
+                except NotFoundError:
+                    continue
+                finally:
+                    calls += 1
+            comments = list(client.list_comments("sub_number_order", sub.telnyx_id))
+            calls += 1
+            return sub, SubOrderSnapshot(telnyx_sub, numbers, comments), str(calls)
+        except TelnyxError as exc:
+            return sub, None, f"{calls}:{exc}"
+        finally:
+            close_old_connections()
+
+    status_changed_orders: dict[int, NumberOrder] = {}
+    for sub, snapshot, info in _pmap(fetch, subs, concurrency):
+        report.checked += 1
+        if snapshot is None:
+            calls, _, message = info.partition(":")
+            report.api_calls += int(calls or 0)
+            report.errors.append(f"sub order {sub.telnyx_id}: {message}")
+            continue
+        report.api_calls += int(info)
+        changes = apply_sub_order(
+            sub.number_order,
+            snapshot,
+            ChangeSource.SYNC,
+            existing=sub,
+            existing_numbers=numbers_by_sub.get(sub.pk, {}),
+            existing_comments=comments_by_sub.get(sub.pk, {}),
+        )
+        report.changed_rows += changes.rows
+        report.history += changes.history
+        if changes.status_changed:
+            status_changed_orders[sub.number_order.pk] = sub.number_order
+    # A sub order moved: the parent's own status follows at Telnyx; fetch it (P25).
+    for order in status_changed_orders.values():
+        try:
+            report.changed_rows += apply_order(order, client.get_number_order(order.telnyx_id)).rows
+            report.api_calls += 1
+        except TelnyxError as exc:
+            report.errors.append(f"order {order.telnyx_id}: {exc}")

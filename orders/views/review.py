@@ -1,0 +1,104 @@
+"""Review and place: the selection grouped as Telnyx will split it, costs, requirements,
+an optional reservation, and the Place order form (whose hidden intent id makes it one-shot)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from orders import review as review_logic
+from orders.forms import PlaceOrderForm
+from orders.models import NumberReservation
+from orders.placing import OrderOptions, PlacingRefused, create_intent
+from orders.selection import Selection
+from portal.telnyx.errors import TelnyxError
+
+PERM = "orders.place_numberorder"
+RESERVATION_KEY = "orders.reservation"
+
+
+def _current_reservation(request: HttpRequest) -> NumberReservation | None:
+    public_id = request.session.get(RESERVATION_KEY)
+    if not public_id:
+        return None
+    return NumberReservation.objects.filter(public_id=public_id, created_by=request.user).first()
+
+
+@login_required
+@permission_required(PERM, raise_exception=True)
+def review(request: HttpRequest) -> HttpResponse:
+    selection = Selection(request.session)
+    form = PlaceOrderForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        reservation = _current_reservation(request)
+        try:
+            order, created = create_intent(
+                request.user,
+                str(form.cleaned_data["intent"]),
+                selection,
+                OrderOptions(
+                    connection_id=form.cleaned_data["connection_id"],
+                    messaging_profile_id=form.cleaned_data["messaging_profile_id"],
+                    billing_group_id=form.cleaned_data["billing_group_id"],
+                ),
+                reservation_id=reservation.pk if reservation else None,
+                request=request,
+            )
+        except PlacingRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            if created:
+                selection.remove(n["phone_number"] for n in order.requested_numbers)
+                request.session.pop(RESERVATION_KEY, None)
+            url = order.get_absolute_url()
+            if request.htmx:
+                return HttpResponseClientRedirect(url)
+            return redirect(url, permanent=False)
+    context = {
+        "review": review_logic.build_review(selection) if len(selection) else None,
+        "form": form,
+        "selection": selection,
+        "reservation": _current_reservation(request),
+    }
+    return render(request, "orders/review.html", context)
+
+
+@login_required
+@permission_required(PERM, raise_exception=True)
+@require_POST
+def reserve(request: HttpRequest) -> HttpResponse:
+    selection = Selection(request.session)
+    if not len(selection):
+        messages.error(request, "The selection is empty.")
+        return _reservation_response(request, None)
+    try:
+        reservation = review_logic.reserve(request.user, selection, request=request)
+    except TelnyxError as exc:
+        messages.error(request, f"Telnyx did not reserve the numbers: {exc}")
+        return _reservation_response(request, None)
+    request.session[RESERVATION_KEY] = str(reservation.public_id)
+    return _reservation_response(request, reservation)
+
+
+@login_required
+@permission_required(PERM, raise_exception=True)
+@require_POST
+def reservation_extend(request: HttpRequest, public_id: str) -> HttpResponse:
+    reservation = get_object_or_404(NumberReservation, public_id=public_id, created_by=request.user)
+    try:
+        reservation = review_logic.extend(request.user, reservation, request=request)
+    except TelnyxError as exc:
+        messages.error(request, f"Telnyx did not extend the reservation: {exc}")
+    return _reservation_response(request, reservation)
+
+
+def _reservation_response(
+    request: HttpRequest, reservation: NumberReservation | None
+) -> HttpResponse:
+    if request.htmx:
+        return render(request, "orders/review.html#reservation", {"reservation": reservation})
+    return redirect("orders:review")

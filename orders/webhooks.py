@@ -1,0 +1,151 @@
+"""Telnyx webhooks: verify, store once, acknowledge, and process later by re-fetching.
+
+The HTTP side (`receive`) does only what must happen before answering (P6): check the size,
+verify the Ed25519 signature on the raw bytes (P3), insert the inbox row keyed on ``data.id``
+(a repeat changes nothing, P5) and publish processing after commit. If Redis is down the row
+stays ``pending`` and the relay task publishes it later.
+
+Processing (`process`) never trusts the payload: it re-fetches the order from Telnyx, and an
+event older than the last one applied to that order is stored but ignored (P7).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders.models import ChangeSource, NumberOrder, WebhookEvent, WebhookEventState
+from orders.timestamps import parse_ts
+from portal.telnyx.errors import TelnyxError
+from portal.telnyx.webhooks import WebhookVerificationError, load_public_key, verify_webhook
+
+log = logging.getLogger(__name__)
+security_log = logging.getLogger("portal.security")
+
+ORDER_EVENT_PREFIX = "number_order."
+
+
+@dataclass(frozen=True)
+class Receipt:
+    status: int
+    message: str
+    event: WebhookEvent | None = None
+    created: bool = False
+
+
+def receive(raw_body: bytes, headers: Any, content_length: int | None) -> Receipt:
+    """Handle one delivery; the caller turns the receipt into the HTTP response."""
+    limit = int(settings.ORDERS_WEBHOOK_MAX_BYTES)
+    if (content_length is not None and content_length > limit) or len(raw_body) > limit:
+        security_log.warning("webhook refused: body over %s bytes", limit)
+        return Receipt(413, "payload too large")
+    try:
+        load_public_key(settings.TELNYX_PUBLIC_KEY)
+    except WebhookVerificationError as exc:
+        # Fail closed (P4): without a usable key nothing is accepted.
+        security_log.error("webhook refused: %s", exc.reason)
+        return Receipt(503, "webhook verification is not configured")
+    try:
+        envelope = verify_webhook(raw_body, headers, settings.TELNYX_PUBLIC_KEY)
+    except WebhookVerificationError as exc:
+        security_log.warning("webhook refused: %s", exc.reason)
+        return Receipt(401, "invalid signature")
+    data = envelope.get("data")
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str) or not data["id"]:
+        security_log.warning("webhook refused: signed but without data.id")
+        return Receipt(400, "missing data.id")
+    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    return _store(data, payload, envelope)
+
+
+def _store(data: dict[str, Any], payload: dict[str, Any], envelope: dict[str, Any]) -> Receipt:
+    try:
+        with transaction.atomic():
+            event, created = WebhookEvent.objects.get_or_create(
+                event_id=data["id"][:64],
+                defaults={
+                    "event_type": str(data.get("event_type") or "")[:64],
+                    "occurred_at": parse_ts(data.get("occurred_at")),
+                    "record_id": str(payload.get("id") or "")[:64],
+                    "payload": envelope,
+                },
+            )
+            if created:
+                transaction.on_commit(lambda: publish(event.pk))
+    except IntegrityError:
+        # Two deliveries of the same event raced: the other one stored it.
+        event, created = WebhookEvent.objects.get(event_id=data["id"][:64]), False
+    return Receipt(200, "stored" if created else "duplicate", event, created)
+
+
+def publish(event_id: int) -> None:
+    from orders.tasks import process_webhook_event  # tasks imports this module
+
+    try:
+        process_webhook_event.delay(event_id)
+    except Exception:  # broker down: the relay publishes pending rows later (P6)
+        log.warning("could not publish webhook event %s; the relay will retry", event_id)
+
+
+def process(event_id: int) -> str:
+    """Apply one stored event by re-fetching its order; returns the event's new state.
+
+    Raises `TelnyxError` for transient failures so the task can retry.
+    """
+    event = WebhookEvent.objects.filter(pk=event_id).first()
+    if event is None or event.state != WebhookEventState.PENDING:
+        return event.state if event else "missing"
+    WebhookEvent.objects.filter(pk=event.pk).update(attempts=event.attempts + 1)
+    if not event.event_type.startswith(ORDER_EVENT_PREFIX):
+        log.info("webhook event type %s is not handled", event.event_type)
+        return _mark(event, WebhookEventState.IGNORED, "event type not handled")
+    payload = (event.payload.get("data") or {}).get("payload") or {}
+    order = _order_for(event.record_id, str(payload.get("customer_reference") or ""))
+    if order is None:
+        return _mark(event, WebhookEventState.IGNORED, "no such order here")
+    if order.last_event_at and event.occurred_at and event.occurred_at <= order.last_event_at:
+        return _mark(event, WebhookEventState.IGNORED, "older than the last event applied")
+    if not order.telnyx_id:
+        # Placing has not recorded the Telnyx id yet; its reconcile step will.
+        return _mark(event, WebhookEventState.IGNORED, "order not placed yet")
+    from orders.sync import refresh_order
+
+    try:
+        refresh_order(order, ChangeSource.WEBHOOK, event_at=event.occurred_at)
+    except TelnyxError as exc:
+        if exc.permanent:
+            return _mark(event, WebhookEventState.FAILED, str(exc)[:2000])
+        raise
+    return _mark(event, WebhookEventState.PROCESSED, "")
+
+
+def _order_for(telnyx_id: str, customer_reference: str) -> NumberOrder | None:
+    order = None
+    if telnyx_id:
+        order = NumberOrder.objects.filter(telnyx_id=telnyx_id).first()
+    if order is None and customer_reference:
+        order = NumberOrder.objects.filter(customer_reference=customer_reference).first()
+    return order
+
+
+def _mark(event: WebhookEvent, state: str, error: str) -> str:
+    WebhookEvent.objects.filter(pk=event.pk, state=WebhookEventState.PENDING).update(
+        state=state, error=error, processed_at=timezone.now()
+    )
+    return state
+
+
+def stale_pending_events(older_than: timedelta) -> list[int]:
+    """Pending events whose processing task was never published or was lost (for the relay)."""
+    cutoff = timezone.now() - older_than
+    return list(
+        WebhookEvent.objects.filter(
+            state=WebhookEventState.PENDING, received_at__lt=cutoff
+        ).values_list("pk", flat=True)[:500]
+    )

@@ -1,0 +1,126 @@
+"""Shared plumbing for the per-area mixins that make up :class:`TelnyxClient`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+from pydantic import BaseModel
+
+from portal.telnyx.creating import create_once
+from portal.telnyx.http import Transport
+from portal.telnyx.pagination import filter_params, iter_pages
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T")
+
+
+def seg(value: Any) -> str:
+    """One path segment, percent-encoded so an id can never change the path."""
+    text = str(value)
+    if not text:
+        raise ValueError("an id is required")
+    return quote(text, safe="")
+
+
+_ENVELOPE_KEYS = frozenset({"data", "meta", "metadata"})
+
+
+def unwrap(payload: Any) -> Any:
+    """``{"data": x}`` -> x; bare objects (requirement groups) pass through."""
+    if isinstance(payload, dict) and "data" in payload and set(payload) <= _ENVELOPE_KEYS:
+        data = payload["data"]
+        if isinstance(data, dict | list):
+            return data
+    return payload
+
+
+def requirement_values(values: Any) -> list[dict[str, str]]:
+    """Normalise ``[{"requirement_id", "field_value"}]``; only those two keys go on the wire."""
+    out: list[dict[str, str]] = []
+    for item in values or []:
+        if isinstance(item, BaseModel):
+            item = item.model_dump()
+        if not isinstance(item, Mapping):
+            raise TypeError("requirement values must be mappings with requirement_id/field_value")
+        requirement_id = item.get("requirement_id")
+        field_value = item.get("field_value")
+        if not requirement_id or field_value is None:
+            raise ValueError("each requirement value needs requirement_id and field_value")
+        out.append({"requirement_id": str(requirement_id), "field_value": str(field_value)})
+    return out
+
+
+def compact(body: Mapping[str, Any]) -> dict[str, Any]:
+    """Drop ``None`` values so optional fields are omitted rather than sent as null."""
+    return {k: v for k, v in body.items() if v is not None}
+
+
+class Endpoints:
+    """Base of the area mixins: typed GET/POST/PATCH/DELETE helpers over one transport."""
+
+    _transport: Transport
+    settle_seconds: float = 1.0
+
+    def _json(self, method: str, path: str, *, retry: bool = True, **kw: Any) -> Any:
+        response = self._transport.request(method, path, retry=retry, **kw)
+        if not response.content:
+            return None
+        return unwrap(response.json())
+
+    def _one(self, model: type[M], method: str, path: str, **kw: Any) -> M:
+        return model.model_validate(self._json(method, path, **kw))
+
+    def _many(self, model: type[M], method: str, path: str, **kw: Any) -> list[M]:
+        data = self._json(method, path, **kw)
+        if not isinstance(data, list):
+            data = []
+        return [model.model_validate(item) for item in data]
+
+    def _delete(self, model: type[M], path: str) -> M | None:
+        """DELETE, retried; ``None`` when a retry found the record already gone."""
+        response = self._transport.request("DELETE", path)
+        if response.status_code == 404 or not response.content:
+            return None
+        data = unwrap(response.json())
+        return model.model_validate(data) if isinstance(data, dict) else None
+
+    def _iter(
+        self,
+        model: type[M],
+        path: str,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        extra: list[tuple[str, str]] | None = None,
+        style: str = "deep",
+        page_size: int = 250,
+    ) -> Iterator[M]:
+        params = filter_params(filters) + list(extra or [])
+        return iter_pages(
+            self._transport,
+            path,
+            model.model_validate,
+            params=params,
+            page_size=page_size,
+            style=style,
+        )
+
+    def _create(
+        self,
+        *,
+        what: str,
+        send: Callable[[], T],
+        lookup: Callable[[], T | None],
+        reference: str | None,
+        resend_if_absent: bool = True,
+    ) -> T:
+        return create_once(
+            self._transport,
+            what=what,
+            send=send,
+            lookup=lookup,
+            reference=reference,
+            resend_if_absent=resend_if_absent,
+            settle_seconds=self.settle_seconds,
+        )

@@ -1,0 +1,104 @@
+"""Deadline board and reminder emails: 72 h and 24 h before, once on auto-cancel, never twice."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from compliance import deadlines
+from compliance.models import DeadlineReminder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def cast(alice, maria, olga):
+    return alice, maria, olga
+
+
+def _set_deadline(sub_order, hours: float):
+    number = sub_order.numbers.get()
+    number.deadline = timezone.now() + timedelta(hours=hours)
+    number.save()
+    return number
+
+
+def test_reminders_go_to_the_placer_and_managers_once_per_threshold(sub_order, cast):
+    alice, _maria, _olga = cast
+    sub_order.number_order.placed_by = alice
+    sub_order.number_order.save()
+    number = _set_deadline(sub_order, 70)
+    assert deadlines.send_reminders() == 1
+    (message,) = mail.outbox
+    assert sorted(message.to) == ["alice@example.test", "maria@example.test"]
+    assert "within 72 h" in message.subject
+    assert number.phone_number in message.body
+    assert str(sub_order.public_id) in message.body
+    assert deadlines.send_reminders() == 0  # not again
+    assert len(mail.outbox) == 1
+
+    # 24 h later the second reminder goes out, once.
+    now = timezone.now() + timedelta(hours=48)
+    assert deadlines.send_reminders(now=now) == 1
+    assert "within 24 h" in mail.outbox[1].subject
+    assert deadlines.send_reminders(now=now) == 0
+    assert DeadlineReminder.objects.filter(number=number).count() == 2
+
+
+def test_a_late_start_sends_only_the_most_urgent_reminder(sub_order, cast):
+    _set_deadline(sub_order, 10)
+    assert deadlines.send_reminders() == 1
+    assert "within 24 h" in mail.outbox[0].subject
+    assert deadlines.send_reminders() == 0
+
+
+def test_a_new_deadline_after_a_rejection_gets_its_own_reminders(sub_order, cast):
+    number = _set_deadline(sub_order, 20)
+    deadlines.send_reminders()
+    number.deadline = timezone.now() + timedelta(hours=60)
+    number.requirements_status = "requirement-info-exception"
+    number.save()
+    assert deadlines.send_reminders() == 1
+    assert "within 72 h" in mail.outbox[-1].subject
+
+
+def test_no_reminder_once_everything_is_submitted(sub_order, cast):
+    number = _set_deadline(sub_order, 20)
+    number.requirements_status = "requirement-info-under-review"
+    number.save()
+    assert deadlines.send_reminders() == 0
+    assert mail.outbox == []
+
+
+def test_an_auto_cancelled_sub_order_is_reported_once(sub_order, cast):
+    sub_order.status = "cancelled"
+    sub_order.save()
+    assert deadlines.send_reminders() == 1
+    assert "auto-cancelled" in mail.outbox[0].subject
+    assert deadlines.send_reminders() == 0
+
+
+def test_a_sub_order_cancelled_by_a_user_sends_no_auto_cancel_email(sub_order, cast):
+    alice, _, _ = cast
+    sub_order.status = "cancelled"
+    sub_order.cancelled_by = alice
+    sub_order.save()
+    assert deadlines.send_reminders() == 0
+
+
+def test_the_board_lists_soonest_first_with_what_is_missing(sub_order, alice_client, cast):
+    _set_deadline(sub_order, 30)
+    response = alice_client.get(reverse("compliance:deadlines"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    number = sub_order.numbers.get()
+    assert number.phone_number in body
+    assert "Requirement 00000000" in body  # uncached requirement labels still show
+
+
+def test_p34_the_board_is_not_for_outsiders(olga_client):
+    assert olga_client.get(reverse("compliance:deadlines")).status_code == 404

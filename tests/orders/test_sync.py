@@ -1,0 +1,140 @@
+"""Staying in sync: the periodic pass, Refresh now, history, resumability, no idle writes."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from orders import sync
+from orders.models import NumberOrder, NumberStatusChange, OrderedNumber, SubNumberOrder, SyncRun
+from orders.schedule import SYNC_TASK, clamp_expiry
+
+from .helpers import place_now
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def row_versions() -> list[tuple[str, str]]:
+    rows = []
+    with connection.cursor() as cursor:
+        for table in (
+            "orders_numberorder",
+            "orders_subnumberorder",
+            "orders_orderednumber",
+            "orders_subordercomment",
+            "orders_numberstatuschange",
+        ):
+            cursor.execute(f"SELECT id::text, xmin::text FROM {table} ORDER BY id")  # noqa: S608
+            rows += [(table, f"{i}:{x}") for i, x in cursor.fetchall()]
+    return rows
+
+
+def test_us_local_completes_by_itself_and_the_sync_sees_it(sandbox, alice):
+    order = place_now(alice, sandbox, [("US", "local", 2)])
+    assert order.status == "pending"
+    sandbox.advance(120)
+    report = sync.sync_pending()
+    order.refresh_from_db()
+    assert order.status == "success"
+    assert set(order.sub_orders.values_list("status", flat=True)) == {"success"}
+    assert set(order.numbers.values_list("status", flat=True)) == {"success"}
+    changes = NumberStatusChange.objects.filter(number__number_order=order, field="status")
+    assert {(c.old_value, c.new_value, c.source) for c in changes} == {
+        ("pending", "success", "sync")
+    }
+    assert report.history == 2 and not report.errors
+
+
+def test_p25_the_periodic_sync_picks_up_a_change_made_directly_in_the_sandbox(sandbox, alice):
+    order = place_now(alice, sandbox, [("DE", "local", 1)])
+    number = order.numbers.get()
+    assert number.requirements_status == "requirement-info-pending" and number.deadline
+    sandbox.force_number(
+        number.telnyx_id, requirements_status="requirement-info-exception", deadline=None
+    )
+    sync.sync_pending()
+    number.refresh_from_db()
+    assert number.requirements_status == "requirement-info-exception"
+    assert number.deadline is None
+    synced = NumberStatusChange.objects.filter(number=number, source="sync")
+    assert set(synced.values_list("field", "new_value")) == {
+        ("requirements_status", "requirement-info-exception"),
+        ("deadline", ""),
+    }
+    order.refresh_from_db()
+    assert order.needs_action and order.next_deadline is None
+
+
+def test_a_resync_with_no_change_writes_no_rows(sandbox, alice):
+    place_now(alice, sandbox, [("DE", "local", 2), ("FR", "local", 1)])
+    sync.sync_pending()
+    before = row_versions()
+    report = sync.sync_pending()
+    assert report.changed_rows == 0 and report.checked == 2 and not report.errors
+    assert row_versions() == before
+    # Fewest calls: one list of pending sub orders, then per sub order its numbers and comments.
+    assert report.api_calls == 1 + 3 + 2
+
+
+def test_a_sync_that_fails_on_one_sub_order_loses_nothing_and_catches_up_next_time(sandbox, alice):
+    order = place_now(alice, sandbox, [("DE", "local", 1), ("FR", "local", 1)])
+    for number in order.numbers.all():
+        sandbox.force_number(number.telnyx_id, requirements_status="requirement-info-exception")
+    sandbox.script(method="GET", path="/v2/comments", action="status", status=403, times=1)
+    first = sync.sync_pending()
+    assert len(first.errors) == 1
+    statuses = list(OrderedNumber.objects.values_list("requirements_status", flat=True))
+    assert sorted(statuses) == ["requirement-info-exception", "requirement-info-pending"]
+    second = sync.sync_pending()
+    assert not second.errors
+    assert set(OrderedNumber.objects.values_list("requirements_status", flat=True)) == {
+        "requirement-info-exception"
+    }
+
+
+def test_a_pass_that_died_resumes_after_its_cursor(sandbox, alice):
+    place_now(alice, sandbox, [("DE", "local", 1), ("FR", "local", 1)])
+    first_pk = SubNumberOrder.objects.order_by("pk").first().pk
+    SyncRun.objects.create(state=SyncRun.State.FAILED, cursor=first_pk)
+    report = sync.sync_pending(chunk_size=1)
+    run = SyncRun.objects.order_by("-pk").first()
+    assert run.resumed_from == first_pk and run.state == SyncRun.State.DONE
+    assert report.checked == 2
+
+
+def test_refresh_now_updates_the_page_and_records_when_it_ran(sandbox, alice, alice_client):
+    order = place_now(alice, sandbox, [("US", "local", 1)])
+    sandbox.advance(120)
+    response = alice_client.post(
+        reverse("orders:refresh", args=[order.public_id]), headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "Refreshed from Telnyx" in html
+    assert "Success" in html
+    order.refresh_from_db()
+    assert order.status == "success" and order.last_synced_at is not None
+
+
+def test_refresh_sub_order_is_what_compliance_calls(sandbox, alice):
+    order = place_now(alice, sandbox, [("DE", "local", 1)])
+    sub = order.sub_orders.get()
+    sandbox.force_number(
+        order.numbers.get().telnyx_id, requirements_status="requirement-info-under-review"
+    )
+    sync.refresh_sub_order(sub)
+    assert order.numbers.get().requirements_status == "requirement-info-under-review"
+
+
+def test_the_beat_entry_is_editable_and_always_expires_before_the_next_run(db):
+    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+
+    task = PeriodicTask.objects.get(task=SYNC_TASK)
+    assert 0 < task.expire_seconds < task.interval.every
+    task.interval = IntervalSchedule.objects.create(every=30, period="seconds")
+    task.expire_seconds = 600
+    clamp_expiry(PeriodicTask, task)
+    task.save()
+    task.refresh_from_db()
+    assert task.expire_seconds == 24
+    assert NumberOrder.objects.count() == 0

@@ -1,0 +1,156 @@
+"""POST /webhooks/telnyx: verify on raw bytes, store once, answer fast, fail closed."""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from orders import webhooks
+from orders.models import WebhookEvent, WebhookEventState
+
+from .factories import NumberOrderFactory
+from .webhook_signing import Signer, order_event
+
+pytestmark = pytest.mark.django_db
+
+URL = "/webhooks/telnyx"
+
+
+@pytest.fixture
+def signer(settings) -> Signer:
+    signer = Signer()
+    settings.TELNYX_PUBLIC_KEY = signer.public_key
+    return signer
+
+
+def post(body: bytes, headers: dict[str, str], client: Client | None = None):
+    client = client or Client(enforce_csrf_checks=True)
+    extra = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    return client.post(URL, data=body, content_type="application/json", **extra)
+
+
+def test_the_route_is_named_and_public():
+    assert reverse("webhooks-telnyx") == URL
+
+
+def test_p5_a_signed_event_is_stored_once_and_a_duplicate_changes_nothing(
+    signer, django_capture_on_commit_callbacks
+):
+    body = order_event("order-1", event_id="evt-1")
+    with django_capture_on_commit_callbacks() as first_callbacks:
+        first = post(body, signer.headers(body))
+    with django_capture_on_commit_callbacks() as second_callbacks:
+        second = post(body, signer.headers(body))
+    assert first.status_code == second.status_code == 200
+    assert first.json() == {"status": "stored"} and second.json() == {"status": "duplicate"}
+    assert WebhookEvent.objects.count() == 1
+    event = WebhookEvent.objects.get()
+    assert event.record_id == "order-1" and event.state == WebhookEventState.PENDING
+    assert len(first_callbacks) == 1 and len(second_callbacks) == 0
+
+
+def test_p3_a_body_with_odd_whitespace_and_escapes_verifies_as_sent(signer):
+    body = (
+        b'{ "data" : {"id":"evt-\\u00e9", "event_type":"number_order.complete",\n "payload":{}} }'
+    )
+    assert post(body, signer.headers(body)).status_code == 200
+    assert WebhookEvent.objects.get().event_id == "evt-\u00e9"
+
+
+def test_p3_a_reserialised_body_does_not_verify(signer):
+    body = b'{ "data" : {"id":"evt-2", "payload":{}} }'
+    headers = signer.headers(json.dumps(json.loads(body)).encode())
+    assert post(body, headers).status_code == 401
+    assert not WebhookEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["other_key", "flipped_body", "flipped_signature", "no_signature", "no_timestamp", "short_sig"],
+)
+def test_p1_a_forged_or_broken_signature_is_refused_and_logged(signer, tamper, caplog):
+    body = order_event("order-1")
+    headers = signer.headers(body)
+    if tamper == "other_key":
+        headers = Signer().headers(body)
+    elif tamper == "flipped_body":
+        body = body.replace(b"success", b"failure")
+    elif tamper == "flipped_signature":
+        raw = bytearray(base64.b64decode(headers["telnyx-signature-ed25519"]))
+        raw[0] ^= 1
+        headers["telnyx-signature-ed25519"] = base64.b64encode(bytes(raw)).decode()
+    elif tamper == "no_signature":
+        headers.pop("telnyx-signature-ed25519")
+    elif tamper == "no_timestamp":
+        headers.pop("telnyx-timestamp")
+    elif tamper == "short_sig":
+        headers["telnyx-signature-ed25519"] = base64.b64encode(b"x" * 10).decode()
+    with caplog.at_level(logging.WARNING, logger="portal.security"):
+        response = post(body, headers)
+    assert response.status_code == 401
+    assert not WebhookEvent.objects.exists()
+    assert len([r for r in caplog.records if r.name == "portal.security"]) == 1
+
+
+@pytest.mark.parametrize("offset, accepted", [(-301, False), (301, False), (-299, True)])
+def test_p2_the_timestamp_window_is_300_seconds_both_ways(signer, offset, accepted):
+    body = order_event("order-1")
+    response = post(body, signer.headers(body, int(time.time()) + offset))
+    assert (response.status_code == 200) is accepted
+    assert WebhookEvent.objects.exists() is accepted
+
+
+@pytest.mark.parametrize("key", ["", base64.b64encode(b"k" * 31).decode(), "not base64!"])
+def test_p4_without_a_usable_public_key_nothing_is_accepted(settings, key):
+    signer = Signer()
+    settings.TELNYX_PUBLIC_KEY = key
+    body = order_event("order-1")
+    response = post(body, signer.headers(body))
+    assert response.status_code == 503
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_body_over_256_kb_is_refused_before_verification(signer):
+    body = order_event("order-1") + b" " * (256 * 1024)
+    response = post(body, signer.headers(body))
+    assert response.status_code == 413
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_get_is_not_allowed():
+    assert Client().get(URL).status_code == 405
+
+
+def test_p7_an_event_older_than_the_last_applied_one_is_stored_but_ignored(signer):
+    order = NumberOrderFactory(status="success")
+    order.last_event_at = order.created_at
+    order.save()
+    body = order_event(order.telnyx_id, status="pending", occurred_at="2020-01-01T00:00:00Z")
+    assert post(body, signer.headers(body)).status_code == 200
+    event = WebhookEvent.objects.get()
+    assert webhooks.process(event.pk) == WebhookEventState.IGNORED
+    order.refresh_from_db()
+    assert order.status == "success"
+
+
+def test_an_event_for_an_order_we_do_not_have_is_ignored(signer):
+    body = order_event("someone-elses-order")
+    post(body, signer.headers(body))
+    assert webhooks.process(WebhookEvent.objects.get().pk) == WebhookEventState.IGNORED
+
+
+def test_p6_pending_events_whose_task_was_lost_are_found_by_the_relay(signer):
+    from datetime import timedelta
+
+    body = order_event("order-1")
+    post(body, signer.headers(body))
+    WebhookEvent.objects.update(
+        received_at=WebhookEvent.objects.get().received_at - timedelta(minutes=5)
+    )
+    assert webhooks.stale_pending_events(timedelta(seconds=30)) == [WebhookEvent.objects.get().pk]

@@ -1,0 +1,91 @@
+"""``manage.py runsandbox``: state survives a restart, ``--reset`` empties it, ``--advance``
+moves a running sandbox's clock; plus the control API's forced number state."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+
+from tests.fixtures.sandbox import API_KEY, ROOT, start_sandbox
+from tests.sandbox.conftest import Api
+
+AUTH = {"Authorization": f"Bearer {API_KEY}"}
+
+
+def test_a_restart_loses_nothing_and_reset_starts_empty(tmp_path: Path) -> None:
+    server = start_sandbox(tmp_path)
+    try:
+        http = httpx.Client(base_url=server.base_url, headers=AUTH)
+        found = http.get(
+            "/available_phone_numbers", params={"filter[country_code]": "US", "filter[limit]": 1}
+        ).json()["data"]
+        order = http.post(
+            "/number_orders", json={"phone_numbers": [{"phone_number": found[0]["phone_number"]}]}
+        ).json()["data"]
+        httpx.post(
+            f"{server.root_url}/_sandbox/clock", json={"advance_seconds": 3600}, headers=AUTH
+        )
+    finally:
+        server.stop()
+    port = int(server.root_url.rsplit(":", 1)[1])
+    again = start_sandbox(tmp_path, seed_b64=server.signing_seed, port=port, reset=False)
+    try:
+        http = httpx.Client(base_url=again.base_url, headers=AUTH)
+        kept = http.get(f"/number_orders/{order['id']}")
+        assert kept.status_code == 200
+        assert kept.json()["data"]["phone_numbers"][0]["phone_number"] == found[0]["phone_number"]
+        clock = httpx.get(f"{again.root_url}/_sandbox/clock", headers=AUTH).json()
+        assert clock["offset_seconds"] == 3600
+        advanced = subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "runsandbox",
+                "--port",
+                str(port),
+                "--advance",
+                "73h",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin", "PORTAL_TESTING": "1"},
+        )
+        assert advanced.returncode == 0, advanced.stderr
+        assert "advanced" in advanced.stdout
+        clock = httpx.get(f"{again.root_url}/_sandbox/clock", headers=AUTH).json()
+        assert clock["offset_seconds"] == 3600 + 73 * 3600
+    finally:
+        again.stop()
+    fresh = start_sandbox(tmp_path, port=port, reset=True)
+    try:
+        gone = httpx.get(f"{fresh.base_url}/number_orders/{order['id']}", headers=AUTH)
+        assert gone.status_code == 404
+    finally:
+        fresh.stop()
+
+
+def test_tests_can_force_a_number_state(api: Api, sandbox) -> None:
+    order = api.order(api.search("FR", "local", 1))
+    number_id = order["phone_numbers"][0]["id"]
+    forced = sandbox.force_number(
+        number_id, requirements_status="requirement-info-exception", deadline="2030-01-01T00:00:00Z"
+    )
+    assert forced["requirements_status"] == "requirement-info-exception"
+    assert api.number(number_id)["deadline"].startswith("2030-01-01T00:00:00")
+
+
+def test_hold_delays_the_answer(api: Api, sandbox) -> None:
+    import time
+
+    sandbox.script(method="GET", path="/v2/number_orders", action="hold", seconds=0.5)
+    started = time.monotonic()
+    assert api.get("/number_orders").status_code == 200
+    assert time.monotonic() - started >= 0.5
+    started = time.monotonic()
+    api.get("/number_orders")
+    assert time.monotonic() - started < 0.5
