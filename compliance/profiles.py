@@ -146,7 +146,7 @@ def attach_group(
         RequirementGroupLink.objects.filter(pk=link.pk).update(
             attached_to=[*link.attached_to, target]
         )
-    record(user, "telnyx.requirement_group_attached", link, target=target)
+    record(user, "telnyx.requirement_group_attached", link, attached_to=target)
 
 
 def sync_groups() -> int:

@@ -22,13 +22,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import close_old_connections
 from django.utils import timezone
 
 from orders.mirror import (
@@ -177,15 +176,7 @@ def sync_pending(concurrency: int | None = None, chunk_size: int = 200) -> SyncR
         # Resume after the cursor, then wrap around to what came before it.
         pks = [pk for pk in pks if pk > resume_after] + [pk for pk in pks if pk <= resume_after]
         pks = pks[: int(settings.ORDERS_SYNC_BATCH_SIZE)]
-        for start in range(0, len(pks), chunk_size):
-            chunk = pks[start : start + chunk_size]
-            _sync_chunk(chunk, pending, report, concurrency)
-            SyncRun.objects.filter(pk=run.pk).update(
-                cursor=chunk[-1],
-                checked=report.checked,
-                changed_rows=report.changed_rows,
-                api_calls=report.api_calls,
-            )
+        _run_chunks(pks, pending, report, concurrency, chunk_size, run)
     except Exception as exc:
         SyncRun.objects.filter(pk=run.pk).update(
             state=SyncRun.State.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
@@ -227,67 +218,117 @@ def _pending_sub_orders(report: SyncReport) -> dict[str, Any] | None:
         return None
 
 
-def _sync_chunk(
-    pks: list[int], pending: dict[str, Any] | None, report: SyncReport, concurrency: int | None
-) -> None:
-    """Fetch a chunk of sub orders concurrently, then compare and write in this thread."""
+@dataclass
+class _Chunk:
+    """One chunk of sub orders: rows loaded up front, fetches running in the pool."""
+
+    pks: list[int]
+    subs: list[SubNumberOrder]
+    numbers: dict[int, dict[str, OrderedNumber]]
+    comments: dict[int, dict[str, SubOrderComment]]
+    futures: list[Future[tuple[SubOrderSnapshot | None, int, str]]] = field(default_factory=list)
+
+
+def _load_chunk(pks: list[int]) -> _Chunk:
     subs = list(SubNumberOrder.objects.filter(pk__in=pks).select_related("number_order"))
-    numbers_by_sub: dict[int, dict[str, OrderedNumber]] = defaultdict(dict)
+    numbers: dict[int, dict[str, OrderedNumber]] = defaultdict(dict)
     for number in OrderedNumber.objects.filter(sub_order_id__in=pks):
-        numbers_by_sub[number.sub_order_id][number.telnyx_id] = number  # type: ignore[index]
-    comments_by_sub: dict[int, dict[str, SubOrderComment]] = defaultdict(dict)
+        numbers[number.sub_order_id][number.telnyx_id] = number  # type: ignore[index]
+    comments: dict[int, dict[str, SubOrderComment]] = defaultdict(dict)
     for comment in SubOrderComment.objects.filter(sub_order_id__in=pks):
-        comments_by_sub[comment.sub_order_id][comment.telnyx_id] = comment
+        comments[comment.sub_order_id][comment.telnyx_id] = comment
+    return _Chunk(pks, subs, numbers, comments)
+
+
+def _fetch_one(
+    sub_id: str, number_ids: list[str], listed: Any
+) -> tuple[SubOrderSnapshot | None, int, str]:
+    """Runs in a pool thread: HTTP only, no database. Returns (snapshot, calls, error)."""
     client = get_client()
-
-    def fetch(sub: SubNumberOrder) -> tuple[SubNumberOrder, SubOrderSnapshot | None, str]:
-        calls = 0
-        try:
-            telnyx_sub = pending.get(sub.telnyx_id) if pending is not None else None
-            if telnyx_sub is None:
-                telnyx_sub = client.get_sub_number_order(sub.telnyx_id)
-                calls += 1
-            numbers = []
-            for number_id in numbers_by_sub.get(sub.pk, {}):
-                try:
-                    numbers.append(client.get_number_order_phone_number(number_id))
-                except NotFoundError:
-                    continue
-                finally:
-                    calls += 1
-            comments = list(client.list_comments("sub_number_order", sub.telnyx_id))
+    calls = 0
+    try:
+        telnyx_sub = listed
+        if telnyx_sub is None:
             calls += 1
-            return sub, SubOrderSnapshot(telnyx_sub, numbers, comments), str(calls)
-        except TelnyxError as exc:
-            return sub, None, f"{calls}:{exc}"
-        finally:
-            close_old_connections()
+            telnyx_sub = client.get_sub_number_order(sub_id)
+        numbers = []
+        for number_id in number_ids:
+            calls += 1
+            try:
+                numbers.append(client.get_number_order_phone_number(number_id))
+            except NotFoundError:
+                continue
+        calls += 1
+        comments = list(client.list_comments("sub_number_order", sub_id))
+    except TelnyxError as exc:
+        return None, calls, str(exc)
+    return SubOrderSnapshot(telnyx_sub, numbers, comments), calls, ""
 
+
+def _run_chunks(
+    pks: list[int],
+    pending: dict[str, Any] | None,
+    report: SyncReport,
+    concurrency: int | None,
+    chunk_size: int,
+    run: SyncRun,
+) -> None:
+    """Fetch chunk k+1 while chunk k is compared and written: HTTP and SQL overlap."""
+    chunks = [pks[i : i + chunk_size] for i in range(0, len(pks), chunk_size)]
+    workers = max(1, concurrency or int(settings.ORDERS_SYNC_CONCURRENCY))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orders-sync") as pool:
+
+        def submit(chunk_pks: list[int]) -> _Chunk:
+            chunk = _load_chunk(chunk_pks)
+            for sub in chunk.subs:
+                listed = pending.get(sub.telnyx_id) if pending is not None else None
+                number_ids = list(chunk.numbers.get(sub.pk, {}))
+                chunk.futures.append(pool.submit(_fetch_one, sub.telnyx_id, number_ids, listed))
+            return chunk
+
+        queue = [submit(c) for c in chunks[:2]]
+        next_index = 2
+        while queue:
+            chunk = queue.pop(0)
+            _apply_chunk(chunk, report)
+            SyncRun.objects.filter(pk=run.pk).update(
+                cursor=chunk.pks[-1],
+                checked=report.checked,
+                changed_rows=report.changed_rows,
+                api_calls=report.api_calls,
+            )
+            if next_index < len(chunks):
+                queue.append(submit(chunks[next_index]))
+                next_index += 1
+
+
+def _apply_chunk(chunk: _Chunk, report: SyncReport) -> None:
+    """Compare and write one chunk in this thread, in primary-key order."""
     status_changed_orders: dict[int, NumberOrder] = {}
-    for sub, snapshot, info in _pmap(fetch, subs, concurrency):
+    for sub, future in zip(chunk.subs, chunk.futures, strict=True):
+        snapshot, calls, error = future.result()
         report.checked += 1
+        report.api_calls += calls
         if snapshot is None:
-            calls, _, message = info.partition(":")
-            report.api_calls += int(calls or 0)
-            report.errors.append(f"sub order {sub.telnyx_id}: {message}")
+            report.errors.append(f"sub order {sub.telnyx_id}: {error}")
             continue
-        report.api_calls += int(info)
         changes = apply_sub_order(
             sub.number_order,
             snapshot,
             ChangeSource.SYNC,
             existing=sub,
-            existing_numbers=numbers_by_sub.get(sub.pk, {}),
-            existing_comments=comments_by_sub.get(sub.pk, {}),
+            existing_numbers=chunk.numbers.get(sub.pk, {}),
+            existing_comments=chunk.comments.get(sub.pk, {}),
         )
         report.changed_rows += changes.rows
         report.history += changes.history
         if changes.status_changed:
             status_changed_orders[sub.number_order.pk] = sub.number_order
     # A sub order moved: the parent's own status follows at Telnyx; fetch it (P25).
+    client = get_client()
     for order in status_changed_orders.values():
         try:
-            report.changed_rows += apply_order(order, client.get_number_order(order.telnyx_id)).rows
             report.api_calls += 1
+            report.changed_rows += apply_order(order, client.get_number_order(order.telnyx_id)).rows
         except TelnyxError as exc:
             report.errors.append(f"order {order.telnyx_id}: {exc}")

@@ -1,7 +1,8 @@
 """Request guards every view gets without asking (PROMISES P38, P39, P42).
 
 - ``SessionTimeoutMiddleware`` ends a session after ``SESSION_IDLE_TIMEOUT`` seconds without a
-  request, or ``SESSION_COOKIE_AGE`` seconds after sign-in, whichever comes first.
+  request, or ``SESSION_COOKIE_AGE`` seconds after sign-in, whichever comes first. Views
+  decorated with ``passive_poll`` (background htmx polling) do not count as activity.
 - ``LoginRequiredMiddleware`` makes every URL require a signed-in user except the allowlist in
   ``PUBLIC_URL_NAMES``/``PUBLIC_PATH_PREFIXES``; a decorator cannot opt a view out, so a new view
   cannot forget it. With ``PORTAL_REQUIRE_OTP`` the user must also have passed the second
@@ -89,8 +90,17 @@ class SessionTimeoutMiddleware:
         if idle or too_old:
             logout(request)  # flushes the server-side session
             messages.info(request, "Your session has expired. Please sign in again.")
-        elif now - last >= settings.SESSION_ACTIVITY_RESOLUTION:
-            session[SESSION_ACTIVITY_KEY] = now
+
+    def process_view(
+        self, request: HttpRequest, view_func: View, view_args: Any, view_kwargs: Any
+    ) -> None:
+        """Count the request as activity unless the view is a background poll."""
+        if not request.user.is_authenticated or not getattr(view_func, "session_activity", True):
+            return
+        now = int(time.time())
+        last = request.session.get(SESSION_ACTIVITY_KEY, 0)
+        if now - last >= settings.SESSION_ACTIVITY_RESOLUTION:
+            request.session[SESSION_ACTIVITY_KEY] = now
 
 
 def is_public(request: HttpRequest) -> bool:
@@ -140,6 +150,16 @@ class NoStoreMiddleware:
             patch_cache_control(response, no_store=True, private=True)
         patch_vary_headers(response, ["HX-Request"])
         return response
+
+
+def passive_poll(view: View) -> View:
+    """Mark a view polled by htmx in the background: its requests do not count as activity.
+
+    Without this, a page that polls every few seconds would keep an unattended session alive
+    past ``SESSION_IDLE_TIMEOUT``.
+    """
+    view.session_activity = False  # type: ignore[attr-defined]
+    return view
 
 
 def no_store(view: View) -> View:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from base64 import b32encode
 
 import django_otp
@@ -23,6 +24,7 @@ from portal import health
 from portal.middleware import clear_site_data, no_store
 
 DEVICE_NAME = "portal"
+logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -103,6 +105,10 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             django_otp.login(request, device)
             return redirect(_safe_next(request))
+        # Security event (P44): the user's id only, never the code.
+        logger.warning(
+            "otp: code refused for user id %s (%s)", user.pk, "wrong" if allowed else "throttled"
+        )
         form.add_error(
             "token",
             "That code was not accepted. Wait a moment and use the current code."

@@ -15,6 +15,7 @@ from portal.telnyx.errors import (
     RateLimitedError,
     ServerError,
     TelnyxError,
+    UnexpectedResponseError,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "ServerError",
     "TelnyxClient",
     "TelnyxError",
+    "UnexpectedResponseError",
     "get_client",
     "reset_client",
 ]

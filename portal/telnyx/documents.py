@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from portal.telnyx.creating import new_reference
-from portal.telnyx.endpoint import Endpoints, compact, seg, unwrap
+from portal.telnyx.endpoint import Endpoints, compact, parse, seg, unwrap
+from portal.telnyx.errors import UnexpectedResponseError
 from portal.telnyx.models import Document, DocumentLink
 
 
@@ -62,7 +63,11 @@ class DocumentsMixin(Endpoints):
                 retry=False,
                 before_attempt=rewind,
             )
-            return Document.model_validate(unwrap(response.json()))
+            try:
+                payload = response.json()
+            except ValueError:
+                raise UnexpectedResponseError("Telnyx answered the upload without JSON") from None
+            return parse(Document, unwrap(payload))
 
         def lookup() -> Document | None:
             for document in self.iter_documents(customer_reference__eq=reference):

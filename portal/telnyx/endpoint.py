@@ -6,9 +6,10 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from portal.telnyx.creating import create_once
+from portal.telnyx.errors import UnexpectedResponseError
 from portal.telnyx.http import Transport
 from portal.telnyx.pagination import filter_params, iter_pages
 
@@ -57,6 +58,21 @@ def compact(body: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in body.items() if v is not None}
 
 
+def parse(model: type[M], data: Any) -> M:
+    """Validate one record; a shape we cannot read becomes a typed Telnyx error, not a crash."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        fields = ", ".join(".".join(map(str, e["loc"])) or "body" for e in exc.errors()[:5])
+        raise UnexpectedResponseError(
+            f"Telnyx sent a {model.__name__} the portal cannot read (fields: {fields})"
+        ) from None
+
+
+def parser(model: type[M]) -> Callable[[Any], M]:
+    return lambda data: parse(model, data)
+
+
 class Endpoints:
     """Base of the area mixins: typed GET/POST/PATCH/DELETE helpers over one transport."""
 
@@ -67,16 +83,24 @@ class Endpoints:
         response = self._transport.request(method, path, retry=retry, **kw)
         if not response.content:
             return None
-        return unwrap(response.json())
+        try:
+            return unwrap(response.json())
+        except ValueError:
+            raise UnexpectedResponseError(
+                "Telnyx answered with a body that is not JSON",
+                status=response.status_code,
+                method=method,
+                path="/" + path,
+            ) from None
 
     def _one(self, model: type[M], method: str, path: str, **kw: Any) -> M:
-        return model.model_validate(self._json(method, path, **kw))
+        return parse(model, self._json(method, path, **kw))
 
     def _many(self, model: type[M], method: str, path: str, **kw: Any) -> list[M]:
         data = self._json(method, path, **kw)
         if not isinstance(data, list):
-            data = []
-        return [model.model_validate(item) for item in data]
+            raise UnexpectedResponseError(f"Telnyx sent no list of {model.__name__} records")
+        return [parse(model, item) for item in data]
 
     def _delete(self, model: type[M], path: str) -> M | None:
         """DELETE, retried; ``None`` when a retry found the record already gone."""
@@ -84,7 +108,7 @@ class Endpoints:
         if response.status_code == 404 or not response.content:
             return None
         data = unwrap(response.json())
-        return model.model_validate(data) if isinstance(data, dict) else None
+        return parse(model, data) if isinstance(data, dict) else None
 
     def _iter(
         self,
@@ -100,7 +124,7 @@ class Endpoints:
         return iter_pages(
             self._transport,
             path,
-            model.model_validate,
+            parser(model),
             params=params,
             page_size=page_size,
             style=style,

@@ -127,6 +127,12 @@ class NetworkError(TelnyxError):
         super().__init__(message, **kw)
 
 
+class UnexpectedResponseError(TelnyxError):
+    """Telnyx answered 2xx with a body our models cannot read (shape changed, not JSON)."""
+
+    default_message = "Telnyx answered in a form the portal does not understand"
+
+
 class AmbiguousCreateError(TelnyxError):
     """A creating POST failed in a way that may or may not have created the record, and the
     follow-up lookup could not settle which. Nothing must be re-sent until a lookup succeeds."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from portal.telnyx.endpoint import Endpoints, requirement_values, seg
+from portal.telnyx.endpoint import Endpoints, parse, requirement_values, seg
 from portal.telnyx.models import (
     AvailablePhoneNumber,
     AvailablePhoneNumberBlock,
@@ -77,7 +77,7 @@ class NumbersMixin(Endpoints):
         meta = _meta(payload)
         data = payload.get("data") if isinstance(payload, dict) else None
         return SearchResult(
-            numbers=[AvailablePhoneNumber.model_validate(n) for n in data or []],
+            numbers=[parse(AvailablePhoneNumber, n) for n in data or []],
             total_results=meta.get("total_results"),
             best_effort_results=meta.get("best_effort_results"),
         )
@@ -102,7 +102,7 @@ class NumbersMixin(Endpoints):
         meta = _meta(payload)
         data = payload.get("data") if isinstance(payload, dict) else None
         return BlockSearchResult(
-            blocks=[AvailablePhoneNumberBlock.model_validate(n) for n in data or []],
+            blocks=[parse(AvailablePhoneNumberBlock, n) for n in data or []],
             total_results=meta.get("total_results"),
             best_effort_results=meta.get("best_effort_results"),
         )

@@ -142,12 +142,14 @@ def test_p38_the_code_from_the_authenticator_completes_the_sign_in(alice):
     assert client.get(reverse("home")).status_code == 200
 
 
-def test_p38_a_wrong_code_is_refused_with_a_message(alice):
+def test_p38_a_wrong_code_is_refused_with_a_message_and_logged(alice, caplog):
     client = signed_in_client(alice, verified=False)
     wrong = "000000" if totp_token(alice) != "000000" else "111111"
     response = client.post(reverse("otp-verify"), {"token": wrong})
     assert response.status_code == 200
     assert b"That code was not accepted" in response.content
+    assert f"code refused for user id {alice.pk}" in caplog.text
+    assert wrong not in caplog.text
     assert client.get(reverse("home")).status_code == 302
 
 

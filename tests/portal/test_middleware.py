@@ -114,3 +114,27 @@ def test_security_headers_and_csp_without_inline_scripts(alice_client):
     assert b"/static/django_htmx/htmx" in response.content
     assert b'"includeIndicatorStyles": false' in response.content
     assert b"<script>" not in response.content
+
+
+@pytest.mark.urls("tests.portal.passive_urls")
+def test_p39_background_polling_does_not_keep_an_unattended_session_alive(settings, alice):
+    idle = timedelta(seconds=settings.SESSION_IDLE_TIMEOUT)
+    with time_machine.travel("2026-01-05 09:00:00Z", tick=False) as clock:
+        client = signed_in_client(alice)
+        client.get(reverse("home"))
+        for _ in range(3):
+            clock.shift(idle / 3 - timedelta(seconds=1))
+            assert client.get("/test-poll", headers={"HX-Request": "true"}).status_code == 200
+        clock.shift(timedelta(seconds=10))
+        response = client.get("/test-poll", headers={"HX-Request": "true"})
+    assert "HX-Redirect" in response
+
+
+@pytest.mark.urls("tests.portal.passive_urls")
+def test_p39_a_click_does_keep_the_session_alive(settings, alice):
+    idle = timedelta(seconds=settings.SESSION_IDLE_TIMEOUT)
+    with time_machine.travel("2026-01-05 09:00:00Z", tick=False) as clock:
+        client = signed_in_client(alice)
+        for _ in range(4):
+            clock.shift(idle / 3)
+            assert client.get(reverse("home")).status_code == 200

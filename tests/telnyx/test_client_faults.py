@@ -353,3 +353,37 @@ def test_a_delete_whose_answer_is_lost_counts_as_done_when_the_retry_finds_it_go
     assert len(sandbox.requests(path=path, method="DELETE")) == 2
     with pytest.raises(NotFoundError):
         client.get_document(document.id)
+
+
+def test_p14_a_read_that_times_out_is_retried_and_answers(sandbox, faulty_client):
+    client = faulty_client(read_timeout=0.5)
+    order = sandbox.order(sandbox.search("US", "local", limit=1))
+    path = f"/v2/number_orders/{order['id']}"
+    sandbox.script(method="GET", path=path, action="hold", seconds=1.0)
+
+    assert client.get_number_order(order["id"]).id == order["id"]
+
+    assert len(sandbox.requests(path=path, method="GET")) == 2
+
+
+def test_p16_a_requirements_patch_whose_answer_is_lost_is_retried_and_applied(
+    sandbox, faulty_client
+):
+    client = faulty_client(read_timeout=1.0)
+    order = sandbox.order(sandbox.search("DE", "local", limit=1))
+    sub_id = order["sub_number_orders_ids"][0]
+    sub = client.get_sub_number_order(sub_id)
+    textual = next(r for r in sub.regulatory_requirements if r.field_type == "textual")
+    path = f"/v2/sub_number_orders/{sub_id}"
+    sandbox.script(method="PATCH", path=path, action="drop_after_commit")
+
+    client.update_sub_number_order_requirements(
+        sub_id, [{"requirement_id": textual.requirement_id, "field_value": "Acme GmbH"}]
+    )
+
+    patches = sandbox.requests(path=path, method="PATCH")
+    assert len(patches) == 2
+    assert patches[0]["body"] == patches[1]["body"]  # the same values, byte for byte
+    number = client.get_number_order_phone_number(order["phone_numbers"][0]["id"])
+    values = [r.field_value for r in number.regulatory_requirements]
+    assert values.count("Acme GmbH") == 1

@@ -13,6 +13,8 @@ import time
 
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from portal.telnyx.errors import (
     AuthenticationError,
@@ -276,3 +278,18 @@ def test_every_request_carries_the_bearer_key_and_an_explicit_timeout():
     timeouts = seen[0].extensions["timeout"]
     assert timeouts["connect"] == 5.0
     assert timeouts["read"] == 30.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    status=st.sampled_from([200, 429, 503]),
+    headers=st.dictionaries(
+        st.sampled_from(
+            ["retry-after", "retry-after-ms", "x-ratelimit-reset", "x-ratelimit-remaining"]
+        ),
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40),
+    ),
+)
+def test_p48_any_rate_limit_headers_give_a_wait_or_none_never_a_crash(status, headers):
+    wait = retry_after_seconds(httpx.Response(status, headers=headers))
+    assert wait is None or wait >= 0

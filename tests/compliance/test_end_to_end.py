@@ -1,0 +1,236 @@
+"""End to end against the sandbox with a real Celery worker: fill, approve, submit, vet.
+
+Each test drives the portal through its views as alice (staff) and maria (manager), lets a real
+worker subprocess run the submission chain, and moves the sandbox clock instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.urls import reverse
+
+from compliance import deadlines
+from compliance.models import Submission
+from orders.sync import refresh_order, refresh_sub_order
+from tests.compliance.conftest import place_sandbox_order
+from tests.compliance.helpers import form_data, requirement_ids, submit, upload
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def worker(celery_worker_factory, sandbox, vault_root):
+    return celery_worker_factory(
+        env={
+            "TELNYX_API_BASE": sandbox.base_url,
+            "TELNYX_API_KEY": sandbox.api_key,
+            "DOCUMENT_STORAGE_ROOT": str(vault_root),
+            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
+        }
+    )
+
+
+def wait_for_status(submission: Submission, *statuses: str, timeout: float = 45) -> Submission:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        submission.refresh_from_db()
+        if submission.status in statuses:
+            return submission
+        time.sleep(0.2)
+    raise AssertionError(f"submission stayed {submission.status}: {submission.error}")
+
+
+def approve(maria_client, submission: Submission) -> None:
+    url = reverse("admin:compliance_submission_decide", args=[submission.pk, "approve"])
+    assert maria_client.post(url, {"reason": "Matches the contract"}).status_code == 302
+
+
+def fill_and_get_approved(alice_client, maria_client, sub_order, data, number=None) -> Submission:
+    assert submit(alice_client, sub_order, data, number=number).status_code == 302
+    submission = Submission.objects.latest("created_at")
+    assert submission.status == Submission.Status.AWAITING_APPROVAL
+    approve(maria_client, submission)
+    return wait_for_status(submission, Submission.Status.SUBMITTED, Submission.Status.FAILED)
+
+
+def test_a_de_local_sub_order_is_filled_approved_submitted_and_vetted(
+    sandbox, worker, alice, alice_client, maria_client
+):
+    order = place_sandbox_order(sandbox, alice)
+    sub_order = order.sub_orders.get()
+    assert {r["field_type"] for r in sub_order.regulatory_requirements} == {
+        "address", "document", "textual",
+    }  # fmt: skip
+    document_id = upload(alice_client, sub_order)
+    submission = fill_and_get_approved(
+        alice_client, maria_client, sub_order, form_data(sub_order, document_id)
+    )
+    assert submission.status == Submission.Status.SUBMITTED, submission.error
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+    assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 1
+    assert (
+        len(sandbox.requests(path=f"/v2/sub_number_orders/{sub_order.telnyx_id}", method="PATCH"))
+        == 1
+    )
+
+    sandbox.advance(5)
+    refresh_order(order)
+    order.refresh_from_db()
+    assert order.status == "success"
+    page = alice_client.get(reverse("compliance:sub-order", args=[sub_order.public_id]))
+    assert 'data-status="approved"' in page.content.decode()
+
+
+def test_a_rejected_value_is_corrected_resubmitted_and_approved(
+    sandbox, worker, alice, alice_client, maria_client
+):
+    order = place_sandbox_order(sandbox, alice)
+    sub_order = order.sub_orders.get()
+    document_id = upload(alice_client, sub_order)
+    fill_and_get_approved(
+        alice_client, maria_client, sub_order, form_data(sub_order, document_id, name="REJECT AG")
+    )
+    sandbox.advance(5)
+    refresh_sub_order(sub_order)
+    number = sub_order.numbers.get()
+    assert number.requirements_status == "requirement-info-exception"
+    assert number.deadline is not None
+    page = alice_client.get(reverse("compliance:sub-order", args=[sub_order.public_id]))
+    body = page.content.decode()
+    assert 'data-status="declined"' in body
+    assert "data-new-deadline" in body
+    admin_comment = sub_order.comments.get(commenter_type="admin")
+    assert admin_comment.body.splitlines()[0][:30] in body
+
+    form_page = alice_client.get(
+        reverse("compliance:requirement-form", args=[sub_order.public_id]) + "?correct=1"
+    ).content.decode()
+    assert 'value="REJECT AG"' in form_page
+    assert "data-declined" in form_page
+
+    second = fill_and_get_approved(
+        alice_client, maria_client, sub_order, form_data(sub_order, document_id, name="Acme AG")
+    )
+    assert second.status == Submission.Status.SUBMITTED, second.error
+    sandbox.advance(5)
+    refresh_order(order)
+    order.refresh_from_db()
+    assert sub_order.numbers.get().requirements_status == "approved"
+    assert order.status == "success"
+
+
+def test_a_missed_deadline_cancels_the_order_and_reminders_are_sent(
+    sandbox, worker, alice, maria, alice_client
+):
+    order = place_sandbox_order(sandbox, alice)
+    sub_order = order.sub_orders.get()
+    number = sub_order.numbers.get()
+    assert number.deadline is not None
+
+    assert deadlines.send_reminders(now=sandbox.now()) == 1
+    assert "within 72 h" in mail.outbox[-1].subject
+    sandbox.advance(49 * 3600)
+    assert deadlines.send_reminders(now=sandbox.now()) == 1
+    assert "within 24 h" in mail.outbox[-1].subject
+    assert sorted(mail.outbox[-1].to) == ["alice@example.test", "maria@example.test"]
+
+    sandbox.advance(24 * 3600)
+    refresh_order(order)
+    sub_order.refresh_from_db()
+    assert sub_order.status == "cancelled"
+    assert deadlines.send_reminders(now=sandbox.now()) == 1
+    assert "auto-cancelled" in mail.outbox[-1].subject
+    assert deadlines.send_reminders(now=sandbox.now()) == 0
+    page = alice_client.get(reverse("compliance:sub-order", args=[sub_order.public_id]))
+    assert "data-auto-cancelled" in page.content.decode()
+
+
+def test_a_single_number_fix_goes_through_the_worker(
+    sandbox, worker, alice, alice_client, maria_client
+):
+    order = place_sandbox_order(sandbox, alice, count=2)
+    sub_order = order.sub_orders.get()
+    first, second = sub_order.numbers.order_by("phone_number")
+    document_id = upload(alice_client, sub_order)
+    fill_and_get_approved(alice_client, maria_client, sub_order, form_data(sub_order, document_id))
+    ids = requirement_ids(sub_order)
+    sandbox.force_number(
+        second.telnyx_id,
+        requirements_status="requirement-info-exception",
+        requirement_statuses={ids["textual"]: "declined"},
+    )
+    refresh_sub_order(sub_order)
+    sandbox.clear_requests()
+    fix = fill_and_get_approved(
+        alice_client,
+        maria_client,
+        sub_order,
+        form_data(sub_order, document_id, name="Acme Berlin GmbH"),
+        number=second,
+    )
+    assert fix.status == Submission.Status.SUBMITTED, fix.error
+    assert (
+        len(
+            sandbox.requests(
+                path=f"/v2/number_order_phone_numbers/{second.telnyx_id}", method="PATCH"
+            )
+        )
+        == 1
+    )
+    assert (
+        sandbox.requests(path=f"/v2/number_order_phone_numbers/{first.telnyx_id}", method="PATCH")
+        == []
+    )
+    assert (
+        sandbox.requests(path=f"/v2/sub_number_orders/{sub_order.telnyx_id}", method="PATCH") == []
+    )
+
+
+@pytest.mark.chaos
+@pytest.mark.timeout(120)
+def test_p19_killing_the_worker_mid_patch_submits_once_with_identical_bodies(
+    sandbox, celery_worker_factory, vault_root, alice, alice_client
+):
+    from compliance.models import SubmissionItem, SubmissionPolicy
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    worker = celery_worker_factory(
+        env={
+            "TELNYX_API_BASE": sandbox.base_url,
+            "TELNYX_API_KEY": sandbox.api_key,
+            "DOCUMENT_STORAGE_ROOT": str(vault_root),
+            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
+            "CELERY_VISIBILITY_TIMEOUT": "10",
+        }
+    )
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=5, times=1)
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+
+    deadline = time.monotonic() + 30
+    while not sandbox.requests(path=patch_path, method="PATCH"):
+        assert time.monotonic() < deadline, worker.log_text()[-3000:]
+        time.sleep(0.1)
+    worker.kill()
+    started = time.monotonic()
+    worker.start()
+    try:
+        wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
+    except AssertionError as exc:
+        raise AssertionError(worker.log_text()[-6000:]) from exc
+    recovery = time.monotonic() - started
+
+    bodies = {r["body"] for r in sandbox.requests(path=patch_path, method="PATCH")}
+    assert len(bodies) == 1
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+    assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 1
+    assert Submission.objects.count() == 1
+    assert SubmissionItem.objects.filter(submission=submission).exclude(telnyx_id="").count() == 2
+    assert recovery <= 10 + 5 + 15

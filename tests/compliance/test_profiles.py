@@ -1,0 +1,94 @@
+"""Compliance profiles: prefill forms, become requirement groups at the sandbox."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from compliance import catalogue, profiles
+from compliance.models import ComplianceProfile, RequirementGroupLink, Submission, SubmissionPolicy
+from tests.compliance.conftest import place_sandbox_order
+from tests.compliance.helpers import form_data, submit, upload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.integration]
+
+
+@pytest.fixture
+def submitted(
+    sandbox, de_sub_order, alice_client, eager_celery, django_capture_on_commit_callbacks
+):
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    document_id = upload(alice_client, de_sub_order)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(alice_client, de_sub_order, form_data(de_sub_order, document_id))
+    return Submission.objects.get()
+
+
+def test_a_profile_saved_from_a_submission_prefills_another_sub_order(
+    sandbox, submitted, alice, maria_client, alice_client
+):
+    response = maria_client.post(
+        reverse("compliance:profiles"),
+        {"name": "Acme Widgets GmbH", "kind": "business", "submission": submitted.public_id},
+    )
+    assert response.status_code == 302
+    profile = ComplianceProfile.objects.get()
+    assert profile.values == submitted.values
+
+    other = place_sandbox_order(sandbox, alice).sub_orders.get()
+    url = reverse("compliance:requirement-form", args=[other.public_id])
+    page = alice_client.get(f"{url}?profile={profile.public_id}").content.decode()
+    assert "Pre-filled from profile Acme Widgets GmbH" in page
+    assert 'value="Acme Widgets GmbH"' in page
+
+
+def test_p35_staff_cannot_create_profiles(submitted, alice_client):
+    response = alice_client.post(
+        reverse("compliance:profiles"),
+        {"name": "X", "kind": "business", "submission": submitted.public_id},
+    )
+    assert response.status_code == 404
+    assert ComplianceProfile.objects.count() == 0
+
+
+def test_a_profile_becomes_a_requirement_group_attached_to_a_pending_sub_order(
+    sandbox, submitted, alice, maria, maria_client
+):
+    profile = profiles.profile_from_submission("Acme", "business", submitted.values, maria)
+    other = place_sandbox_order(sandbox, alice).sub_orders.get()
+    response = maria_client.post(
+        reverse("compliance:profile-group", args=[profile.public_id]),
+        {"sub_order": str(other.public_id), "attach": "1"},
+    )
+    assert response.status_code == 302
+    link = RequirementGroupLink.objects.get()
+    assert link.telnyx_id
+    assert link.country_code == "DE"
+    assert link.status
+    assert link.attached_to == [str(other.public_id)]
+    assert len(sandbox.requests(path="/v2/requirement_groups", method="POST")) == 1
+    assert (
+        len(
+            sandbox.requests(
+                path=f"/v2/sub_number_orders/{other.telnyx_id}/requirement_group", method="POST"
+            )
+        )
+        == 1
+    )
+    page = maria_client.get(reverse("compliance:profile", args=[profile.public_id]))
+    assert link.status in page.content.decode()
+    assert profiles.sync_groups() == 1
+
+
+def test_the_catalogue_is_cached_from_telnyx(sandbox, db):
+    assert catalogue.refresh() > 0
+    from compliance.models import RequirementType
+
+    name = RequirementType.objects.get(name="End user name")
+    assert name.field_type == "textual"
+    assert name.acceptance_criteria["min_length"] == 2
+    assert {
+        "country_code": "DE",
+        "phone_number_type": "local",
+        "action": "ordering",
+    } in name.applies_to or name.applies_to
