@@ -20,7 +20,8 @@ pass resumes after it (P25).
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db.models import Count
 from django.utils import timezone
 
 from orders.mirror import (
@@ -64,6 +66,9 @@ class SyncReport:
     history: int = 0
     api_calls: int = 0
     errors: list[str] = field(default_factory=list)
+    listed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pending: dict[str, Any] | None = None
+    pending_failed: bool = False
 
 
 def _pmap(fn: Callable[[T], R], items: Iterable[T], concurrency: int | None = None) -> list[R]:
@@ -171,12 +176,11 @@ def sync_pending(concurrency: int | None = None, chunk_size: int = 200) -> SyncR
     run = SyncRun.objects.create(state=SyncRun.State.RUNNING, resumed_from=resume_after or 0)
     try:
         _refresh_orphans(report)
-        pending = _pending_sub_orders(report)
         pks = list(non_final_sub_orders().values_list("pk", flat=True))
         # Resume after the cursor, then wrap around to what came before it.
         pks = [pk for pk in pks if pk > resume_after] + [pk for pk in pks if pk <= resume_after]
         pks = pks[: int(settings.ORDERS_SYNC_BATCH_SIZE)]
-        _run_chunks(pks, pending, report, concurrency, chunk_size, run)
+        _run_chunks(pks, report, concurrency, chunk_size, run, _list_countries(pks))
     except Exception as exc:
         SyncRun.objects.filter(pk=run.pk).update(
             state=SyncRun.State.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
@@ -195,6 +199,44 @@ def sync_pending(concurrency: int | None = None, chunk_size: int = 200) -> SyncR
     return report
 
 
+# Telnyx's default page for lists whose paging is undeclared.
+LIST_PAGE_SIZE = 20
+
+
+def _list_countries(pks: list[int]) -> set[str]:
+    """Countries whose numbers are cheaper to list than to GET one by one.
+
+    ``GET /number_order_phone_numbers`` filters only by country and returns every number ever
+    ordered there, so listing pays off when the pages it takes (estimated from the numbers we
+    know in that country) are fewer than the pending numbers we would otherwise GET.
+    """
+    pending = Counter(
+        OrderedNumber.objects.filter(sub_order_id__in=pks)
+        .values_list("country_code", flat=True)
+        .iterator()
+    )
+    totals = dict(
+        OrderedNumber.objects.filter(country_code__in=list(pending))
+        .values_list("country_code")
+        .annotate(n=Count("pk"))
+        .values_list("country_code", "n")
+    )
+    return {
+        country
+        for country, wanted in pending.items()
+        if country and math.ceil(totals.get(country, 0) / LIST_PAGE_SIZE) < wanted
+    }
+
+
+def _list_numbers(country: str) -> tuple[dict[str, Any], int]:
+    """Runs in a pool thread: every number of the account in ``country``, by id."""
+    found = {
+        str(g(n, "id")): n
+        for n in get_client().iter_number_order_phone_numbers(country_code=country)
+    }
+    return found, max(1, math.ceil(len(found) / LIST_PAGE_SIZE))
+
+
 def _refresh_orphans(report: SyncReport) -> None:
     """Placed orders whose sub orders could not be fetched right after placing."""
     orphans = NumberOrder.objects.filter(telnyx_id__isnull=False, sub_orders__isnull=True)
@@ -208,14 +250,10 @@ def _refresh_orphans(report: SyncReport) -> None:
         report.history += changes.history
 
 
-def _pending_sub_orders(report: SyncReport) -> dict[str, Any] | None:
-    """Telnyx's pending sub orders by id, or None if listing failed (then GET each)."""
-    try:
-        report.api_calls += 1
-        return {str(g(s, "id")): s for s in get_client().iter_sub_number_orders(status="pending")}
-    except TelnyxError as exc:
-        report.errors.append(f"listing pending sub orders: {exc}")
-        return None
+def _pending_sub_orders() -> tuple[dict[str, Any], int]:
+    """Runs in a pool thread: Telnyx's pending sub orders by id."""
+    found = {str(g(s, "id")): s for s in get_client().iter_sub_number_orders(status="pending")}
+    return found, max(1, math.ceil(len(found) / LIST_PAGE_SIZE))
 
 
 @dataclass
@@ -227,6 +265,8 @@ class _Chunk:
     numbers: dict[int, dict[str, OrderedNumber]]
     comments: dict[int, dict[str, SubOrderComment]]
     futures: list[Future[tuple[SubOrderSnapshot | None, int, str]]] = field(default_factory=list)
+    listings: dict[str, Future[tuple[dict[str, Any], int]]] = field(default_factory=dict)
+    pending: Future[tuple[dict[str, Any], int]] | None = None
 
 
 def _load_chunk(pks: list[int]) -> _Chunk:
@@ -240,17 +280,15 @@ def _load_chunk(pks: list[int]) -> _Chunk:
     return _Chunk(pks, subs, numbers, comments)
 
 
-def _fetch_one(
-    sub_id: str, number_ids: list[str], listed: Any
-) -> tuple[SubOrderSnapshot | None, int, str]:
-    """Runs in a pool thread: HTTP only, no database. Returns (snapshot, calls, error)."""
+def _fetch_one(sub_id: str, number_ids: list[str]) -> tuple[SubOrderSnapshot | None, int, str]:
+    """Runs in a pool thread: HTTP only, no database. Returns (snapshot, calls, error).
+
+    The sub order itself comes from the pending list (or a GET at apply time if it has left
+    that list); here only its numbers that are not listed by country, and its comments.
+    """
     client = get_client()
     calls = 0
     try:
-        telnyx_sub = listed
-        if telnyx_sub is None:
-            calls += 1
-            telnyx_sub = client.get_sub_number_order(sub_id)
         numbers = []
         for number_id in number_ids:
             calls += 1
@@ -262,28 +300,36 @@ def _fetch_one(
         comments = list(client.list_comments("sub_number_order", sub_id))
     except TelnyxError as exc:
         return None, calls, str(exc)
-    return SubOrderSnapshot(telnyx_sub, numbers, comments), calls, ""
+    return SubOrderSnapshot(None, numbers, comments), calls, ""
 
 
 def _run_chunks(
     pks: list[int],
-    pending: dict[str, Any] | None,
     report: SyncReport,
     concurrency: int | None,
     chunk_size: int,
     run: SyncRun,
+    list_countries: set[str],
 ) -> None:
     """Fetch chunk k+1 while chunk k is compared and written: HTTP and SQL overlap."""
     chunks = [pks[i : i + chunk_size] for i in range(0, len(pks), chunk_size)]
     workers = max(1, concurrency or int(settings.ORDERS_SYNC_CONCURRENCY))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orders-sync") as pool:
+        # The long paged lists start first; per-sub-order GETs fill the other threads.
+        pending = pool.submit(_pending_sub_orders)
+        listings = {c: pool.submit(_list_numbers, c) for c in sorted(list_countries)}
 
         def submit(chunk_pks: list[int]) -> _Chunk:
             chunk = _load_chunk(chunk_pks)
+            chunk.listings = listings
+            chunk.pending = pending
             for sub in chunk.subs:
-                listed = pending.get(sub.telnyx_id) if pending is not None else None
-                number_ids = list(chunk.numbers.get(sub.pk, {}))
-                chunk.futures.append(pool.submit(_fetch_one, sub.telnyx_id, number_ids, listed))
+                number_ids = [
+                    number_id
+                    for number_id, row in chunk.numbers.get(sub.pk, {}).items()
+                    if row.country_code not in listings
+                ]
+                chunk.futures.append(pool.submit(_fetch_one, sub.telnyx_id, number_ids))
             return chunk
 
         queue = [submit(c) for c in chunks[:2]]
@@ -305,12 +351,25 @@ def _run_chunks(
 def _apply_chunk(chunk: _Chunk, report: SyncReport) -> None:
     """Compare and write one chunk in this thread, in primary-key order."""
     status_changed_orders: dict[int, NumberOrder] = {}
+    listed = _listed_numbers(chunk, report)
+    pending = _pending_once(chunk, report)
+    client = get_client()
     for sub, future in zip(chunk.subs, chunk.futures, strict=True):
         snapshot, calls, error = future.result()
         report.checked += 1
         report.api_calls += calls
         if snapshot is None:
             report.errors.append(f"sub order {sub.telnyx_id}: {error}")
+            continue
+        try:
+            snapshot.sub = pending.get(sub.telnyx_id) if pending is not None else None
+            if snapshot.sub is None:
+                # Not pending at Telnyx any more (or the list failed): read it by id.
+                report.api_calls += 1
+                snapshot.sub = client.get_sub_number_order(sub.telnyx_id)
+            snapshot.numbers += _from_listing(chunk, sub, listed, report)
+        except TelnyxError as exc:
+            report.errors.append(f"sub order {sub.telnyx_id}: {exc}")
             continue
         changes = apply_sub_order(
             sub.number_order,
@@ -325,10 +384,61 @@ def _apply_chunk(chunk: _Chunk, report: SyncReport) -> None:
         if changes.status_changed:
             status_changed_orders[sub.number_order.pk] = sub.number_order
     # A sub order moved: the parent's own status follows at Telnyx; fetch it (P25).
-    client = get_client()
     for order in status_changed_orders.values():
         try:
             report.api_calls += 1
             report.changed_rows += apply_order(order, client.get_number_order(order.telnyx_id)).rows
         except TelnyxError as exc:
             report.errors.append(f"order {order.telnyx_id}: {exc}")
+
+
+def _pending_once(chunk: _Chunk, report: SyncReport) -> dict[str, Any] | None:
+    """The pending-sub-order list (waited for once per pass); None if it failed."""
+    if report.pending is None and chunk.pending is not None:
+        try:
+            found, calls = chunk.pending.result()
+        except TelnyxError as exc:
+            report.errors.append(f"listing pending sub orders: {exc}")
+            found, calls = {}, 1
+            report.pending_failed = True
+        report.api_calls += calls
+        report.pending = found
+    return None if report.pending_failed else report.pending
+
+
+def _listed_numbers(chunk: _Chunk, report: SyncReport) -> dict[str, dict[str, Any]] | None:
+    """Wait for the country listings (once per pass); None for a country whose listing failed."""
+    out: dict[str, dict[str, Any]] = {}
+    for country, future in chunk.listings.items():
+        if country in report.listed:
+            out[country] = report.listed[country]
+            continue
+        try:
+            found, calls = future.result()
+        except TelnyxError as exc:
+            report.errors.append(f"listing numbers in {country}: {exc}")
+            found, calls = {}, 1
+        report.api_calls += calls
+        report.listed[country] = found
+        out[country] = found
+    return out
+
+
+def _from_listing(
+    chunk: _Chunk, sub: SubNumberOrder, listed: dict[str, dict[str, Any]] | None, report: SyncReport
+) -> list[Any]:
+    """This sub order's numbers from the country listings; a number missing there is GET."""
+    numbers = []
+    client = get_client()
+    for number_id, row in chunk.numbers.get(sub.pk, {}).items():
+        if row.country_code not in chunk.listings:
+            continue
+        item = (listed or {}).get(row.country_code, {}).get(number_id)
+        if item is None:
+            report.api_calls += 1
+            try:
+                item = client.get_number_order_phone_number(number_id)
+            except NotFoundError:
+                continue
+        numbers.append(item)
+    return numbers

@@ -73,8 +73,15 @@ def test_a_resync_with_no_change_writes_no_rows(sandbox, alice):
     report = sync.sync_pending()
     assert report.changed_rows == 0 and report.checked == 2 and not report.errors
     assert row_versions() == before
-    # Fewest calls: one list of pending sub orders, then per sub order its numbers and comments.
-    assert report.api_calls == 1 + 3 + 2
+    # Fewest calls: the pending sub orders in one list; DE's two numbers in one country listing
+    # (cheaper than two GETs), FR's single number by id; the comments of each sub order.
+    assert report.api_calls == 1 + 1 + 1 + 2
+    sandbox.clear_requests()
+    sync.sync_pending()
+    gets = [r["path"] for r in sandbox.requests(method="GET")]
+    assert gets.count("/v2/number_order_phone_numbers") == 1
+    assert len([p for p in gets if p.startswith("/v2/number_order_phone_numbers/")]) == 1
+    assert gets.count("/v2/comments") == 2 and len(gets) == 5
 
 
 def test_a_sync_that_fails_on_one_sub_order_loses_nothing_and_catches_up_next_time(sandbox, alice):

@@ -172,3 +172,22 @@ def test_p29_the_sanitizer_refuses_paths_nul_and_empty_names(name):
 
     with pytest.raises(UnsafeFilename):
         sanitize_filename(name)
+
+
+def test_p33_the_rotation_command_lets_the_old_key_be_dropped(settings, upload_file, alice):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    from compliance.models import SavedAddress
+
+    document = ingest(upload_file(samples.png(), "scan.png"), uploaded_by=alice)
+    address = SavedAddress.objects.create(label="HQ", fields={"locality": "Berlin"})
+    old_key = settings.DOCUMENT_ENCRYPTION_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.DOCUMENT_ENCRYPTION_KEYS = [new_key, old_key]
+    call_command("rotate_document_keys")
+    settings.DOCUMENT_ENCRYPTION_KEYS = [new_key]
+    assert vault.get(document.storage_name).startswith(b"\x89PNG")
+    assert vault.get(document.preview_name).startswith(b"\x89PNG")
+    assert Document.objects.get(pk=document.pk).original_filename == "scan.png"
+    assert SavedAddress.objects.get(pk=address.pk).fields == {"locality": "Berlin"}

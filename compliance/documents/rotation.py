@@ -1,0 +1,41 @@
+"""Key rotation (P33): re-encrypt every stored file and encrypted field with the newest key.
+
+Put the new key first in ``DOCUMENT_ENCRYPTION_KEYS`` (keep the old ones after it), run
+``manage.py rotate_document_keys``, then drop the old keys: nothing needs them any more.
+"""
+
+from __future__ import annotations
+
+from compliance.documents import vault
+from compliance.models import (
+    ComplianceProfile,
+    Document,
+    RequirementDraft,
+    SavedAddress,
+    Submission,
+)
+
+ENCRYPTED_FIELDS = {
+    Document: ["original_filename"],
+    SavedAddress: ["fields"],
+    RequirementDraft: ["values"],
+    Submission: ["values", "patch_payload"],
+    ComplianceProfile: ["values"],
+}
+
+
+def rotate_all() -> dict[str, int]:
+    """Re-encrypt the vault and every encrypted column; return counts per kind."""
+    files = 0
+    for name in sorted(vault.names()):
+        vault.rotate(name)
+        files += 1
+    counts = {"files": files}
+    for model, fields in ENCRYPTED_FIELDS.items():
+        rows = 0
+        for obj in model.objects.all().iterator():
+            # Saving re-encrypts: the field encrypts with the first (newest) key.
+            model.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in fields})
+            rows += 1
+        counts[model._meta.model_name] = rows
+    return counts
