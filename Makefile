@@ -36,6 +36,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	PORTAL_TESTING=1 $(BIN)/mypy portal orders compliance
 
 test: install services browser lint
 	PORTAL_TESTING=1 DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python manage.py makemigrations --check --dry-run

@@ -2,9 +2,20 @@
 
 1. Starts a sandbox, creates 1,000 pending sub orders with 5,000 numbers in it and mirrors them
    into a fresh database, then times the periodic sync (`orders.sync.sync_pending`): a first
-   pass (which writes what the order responses lacked) and a steady pass (nothing changed).
-   The floor is the very same GETs (replayed from the sandbox's request log) issued by a bare
-   ``httpx.Client`` loop at the same concurrency; the ratio sync/floor should be <= 1.25.
+   pass (which writes what the order responses lacked) and steady passes (nothing changed).
+   The floor is the very same GETs (the URLs the portal's client sent in that pass) issued by
+   a bare ``httpx.Client`` loop at the same concurrency; the ratio sync/floor should be
+   <= 1.25. Steady passes and their floors alternate for ``BENCH_ROUNDS`` rounds (3), so
+   neither side is favoured by a quiet or busy moment of a shared machine; every round is
+   printed, and the median ratio is the figure.
+
+   Both sides see the same sandbox and the same network; the portal's client keeps its Redis
+   rate limiter on (``BENCH_RATE_LIMIT``, a rate never reached: its cost counts, its pacing
+   does not). The sandbox runs with a rate limit that is never reached either: switched off,
+   it still announces a nominal 1,000 requests/s window and sends ``x-ratelimit-remaining: 0``
+   once a second's 1,000 requests are used up, which the client rightly obeys by pausing until
+   the reset (the bare loop ignores it). That would measure the sandbox's nominal window,
+   not the sync.
 2. Counts the SQL queries of one orders list page with 100 and with 10,000 orders: the count
    must not grow with the data.
 
@@ -15,6 +26,7 @@ re-created, and Redis db 4; override with BENCH_DATABASE_URL / REDIS_URL).
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_o_bench")
 ORDERS = int(os.environ.get("BENCH_ORDERS", "1000"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 NUMBERS_PER_ORDER = 5
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 
@@ -50,7 +63,8 @@ def main() -> None:
         extra_env={
             "SANDBOX_PROVISION_SECONDS": "10000000",
             "SANDBOX_VETTING_SECONDS": "10000000",
-            "SANDBOX_RATE_LIMIT": "0",
+            # A limit never reached (see the docstring), not "0" (a nominal 1,000/s window).
+            "SANDBOX_RATE_LIMIT": "1000000",
         },
     )
     try:
@@ -62,7 +76,10 @@ def main() -> None:
                 "PORTAL_TESTING": "1",
                 "TELNYX_API_BASE": server.base_url,
                 "TELNYX_API_KEY": server.api_key,
+                # The shared limiter stays on, as in production, at a rate the sandbox never
+                # reaches: its Redis round trips are part of the figure, its pacing is not.
                 "TELNYX_RATE_LIMIT": os.environ.get("BENCH_RATE_LIMIT", "1000000"),
+                "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
                 "ORDERS_SYNC_CONCURRENCY": str(CONCURRENCY),
                 "DJANGO_SETTINGS_MODULE": "portal.settings",
             }
@@ -167,18 +184,22 @@ def mirror(created: list[dict[str, Any]]) -> None:
     )
 
 
-SENT: list[str] = []
+SENT: list[Any] = []
 
 
 def record_requests() -> None:
-    """Note every URL the portal's client sends (the floor replays exactly these)."""
+    """Note every request the portal's client sends (the floor replays exactly these URLs).
+
+    Only a reference is kept while the sync runs; URLs are rendered afterwards."""
     from portal.telnyx import get_client
 
-    def hook(request: Any) -> None:
-        if request.method == "GET":
-            SENT.append(str(request.url))
+    get_client().transport.client.event_hooks["request"].append(SENT.append)
 
-    get_client().transport.client.event_hooks["request"].append(hook)
+
+def sent_gets() -> list[str]:
+    urls = [str(r.url) for r in SENT if r.method == "GET"]
+    SENT.clear()
+    return urls
 
 
 def floor(server: Any, urls: list[str]) -> float:
@@ -215,25 +236,44 @@ def run_sync_bench(server: Any) -> None:
     started = time.perf_counter()
     first = sync.sync_pending(concurrency=CONCURRENCY)
     first_s = time.perf_counter() - started
-    first_requests = list(SENT)
-
-    SENT.clear()
-    started = time.perf_counter()
-    steady = sync.sync_pending(concurrency=CONCURRENCY)
-    steady_s = time.perf_counter() - started
-    steady_requests = list(SENT)
-    assert steady.changed_rows == 0 and not steady.errors, steady.errors[:3]
-
-    floor(server, steady_requests[:200])  # warm-up
+    first_requests = sent_gets()
+    floor(server, first_requests[:200])  # warm-up
     floor_first = floor(server, first_requests)
-    floor_steady = floor(server, steady_requests)
-    print(f"concurrency: {CONCURRENCY}")
+
+    rounds = []
+    for _ in range(ROUNDS):
+        started = time.perf_counter()
+        steady = sync.sync_pending(concurrency=CONCURRENCY)
+        steady_s = time.perf_counter() - started
+        steady_requests = sent_gets()
+        assert steady.changed_rows == 0 and not steady.errors, steady.errors[:3]
+        rounds.append((steady_s, floor(server, steady_requests), len(steady_requests)))
+
+    # The same steady pass with one GET per number instead of the country listings.
+    from django.test import override_settings
+
+    with override_settings(ORDERS_SYNC_LIST_NUMBERS=False):
+        started = time.perf_counter()
+        by_id = sync.sync_pending(concurrency=CONCURRENCY)
+        by_id_s = time.perf_counter() - started
+    by_id_requests = sent_gets()
+    assert by_id.changed_rows == 0 and not by_id.errors, by_id.errors[:3]
+    floor_by_id = floor(server, by_id_requests)
+
+    print(f"concurrency: {CONCURRENCY}, client rate limit: {os.environ['TELNYX_RATE_LIMIT']} "
+          f"req/s (0 = off), log level: {os.environ['LOG_LEVEL']}")  # fmt: skip
     print(f"first pass:  {first.checked} sub orders, {len(first_requests)} GETs, "
           f"{first.changed_rows} rows written: {first_s:.2f} s vs floor {floor_first:.2f} s "
           f"-> ratio {first_s / floor_first:.2f}")  # fmt: skip
-    print(f"steady pass: {steady.checked} sub orders, {len(steady_requests)} GETs, "
-          f"0 rows written: {steady_s:.2f} s vs floor {floor_steady:.2f} s "
-          f"-> ratio {steady_s / floor_steady:.2f} (target <= 1.25)")  # fmt: skip
+    for i, (sync_s, floor_s, gets) in enumerate(rounds, 1):
+        print(f"steady pass {i}: {steady.checked} sub orders, {gets} GETs, 0 rows written: "
+              f"{sync_s:.2f} s vs floor {floor_s:.2f} s "
+              f"-> ratio {sync_s / floor_s:.2f}")  # fmt: skip
+    ratios = sorted(s / f for s, f, _ in rounds)
+    print(f"steady pass ratio: median {statistics.median(ratios):.2f} "
+          f"(best {ratios[0]:.2f}, worst {ratios[-1]:.2f}) (target <= 1.25)")  # fmt: skip
+    print(f"steady pass, one GET per number: {len(by_id_requests)} GETs: {by_id_s:.2f} s "
+          f"vs floor {floor_by_id:.2f} s -> ratio {by_id_s / floor_by_id:.2f}")  # fmt: skip
 
 
 # --- 2. list page ------------------------------------------------------------------------------

@@ -7,7 +7,10 @@ values need ``compliance.add_submission``; approving needs ``compliance.approve_
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+from typing import TypeVar
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
 from compliance.models import Submission
@@ -17,11 +20,13 @@ VIEW_PERM = "orders.view_subnumberorder"
 FILL_PERM = "compliance.add_submission"
 APPROVE_PERM = "compliance.approve_submission"
 
+M = TypeVar("M", bound=Model)
 
-def _lookup(queryset, public_id: str):  # type: ignore[no-untyped-def]
+
+def _lookup(queryset: QuerySet[M], public_id: str) -> M:
     try:
         return queryset.get(public_id=public_id)
-    except (queryset.model.DoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Not found") from exc
 
 

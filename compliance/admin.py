@@ -217,10 +217,18 @@ class SubmissionAdmin(admin.ModelAdmin):
             reverse("admin:compliance_submission_decide", args=[obj.pk, "reject"]),
         )
 
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # The diff shows submitted values: personal data, never cached (P42).
+        response = super().change_view(request, object_id, form_url, extra_context)
+        response["Cache-Control"] = "no-store"
+        return response
+
     def get_urls(self) -> list:
         urls = [
             path(
-                "<int:pk>/<str:decision>/",
+                "<int:pk>/decide/<str:decision>/",
                 self.admin_site.admin_view(self.decide_view),
                 name="compliance_submission_decide",
             )

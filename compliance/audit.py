@@ -45,8 +45,10 @@ def request_facts(request: HttpRequest | None) -> dict[str, Any]:
         "path": clean_text(request.path, 300),
         "method": request.method or "",
         "ip": request.META.get("REMOTE_ADDR") or None,
+        # The id portal.middleware.RequestIdMiddleware chose (the one in the security log and the
+        # X-Request-ID answer header); the raw header only where that middleware did not run.
         "request_id": clean_text(
-            request.META.get("HTTP_X_REQUEST_ID", "") or getattr(request, "request_id", ""), 64
+            getattr(request, "request_id", "") or request.META.get("HTTP_X_REQUEST_ID", ""), 64
         ),
     }
 

@@ -47,12 +47,18 @@ class BoardRow:
         return bool(self.number.deadline and self.number.deadline <= timezone.now())
 
 
-def missing_requirements(number: Any) -> tuple[list[str], list[str]]:
+def _requirement_ids(number: Any) -> list[str]:
+    items = number.regulatory_requirements or []
+    return [str(i.get("requirement_id")) for i in items if i.get("requirement_id")]
+
+
+def missing_requirements(
+    number: Any, types: dict[str, Any] | None = None
+) -> tuple[list[str], list[str]]:
     """Labels of the requirements still without a value, and of the declined ones."""
     items = number.regulatory_requirements or []
-    types = catalogue.cached(
-        [str(i.get("requirement_id")) for i in items if i.get("requirement_id")]
-    )
+    if types is None:
+        types = catalogue.cached(_requirement_ids(number))
     missing, declined = [], []
     for item in items:
         rid = str(item.get("requirement_id"))
@@ -72,9 +78,15 @@ def board() -> list[BoardRow]:
         .select_related("sub_order", "number_order", "number_order__placed_by")
         .order_by("deadline", "phone_number")
     )
+    rows_of_numbers = list(numbers)
+    # One catalogue look-up for the whole board; ids never seen before are fetched from Telnyx
+    # once, so a brand-new order is labelled by name, not by id.
+    types = catalogue.ensure(
+        {rid for number in rows_of_numbers for rid in _requirement_ids(number)}
+    )
     rows = []
-    for number in numbers:
-        missing, declined = missing_requirements(number)
+    for number in rows_of_numbers:
+        missing, declined = missing_requirements(number, types)
         rows.append(BoardRow(number=number, missing=missing, declined=declined))
     return rows
 
@@ -140,6 +152,8 @@ def send_reminders(now: datetime | None = None) -> int:
         requirements_status__in=OPEN_STATUSES,
     ).select_related("sub_order", "sub_order__number_order__placed_by")
     for number in candidates:
+        if number.deadline is None:
+            continue
         remaining = number.deadline - now
         applicable = [h for h in thresholds if remaining <= timedelta(hours=h)]
         smallest = applicable[0]

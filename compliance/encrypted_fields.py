@@ -17,6 +17,10 @@ from compliance.documents import vault
 class EncryptedJSONField(models.TextField):
     """A JSON value stored encrypted; not queryable by content."""
 
+    # django-stubs: the Python value is JSON, not the text stored in the column.
+    _pyi_private_set_type: Any
+    _pyi_private_get_type: Any
+
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
         if value is None or value == "":
             return self.get_default()

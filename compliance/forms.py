@@ -123,7 +123,11 @@ class RequirementForm(forms.Form):
             "declined": rid in self.declined,
             "address_fields": [],
         }
-        if kind == "address":
+        if kind == "action":
+            # Completed outside the portal (e.g. an identity check through a link Telnyx
+            # gives); there is no value to send.
+            section["field"] = ""
+        elif kind == "address":
             self.fields[f"{name}__saved"] = forms.ModelChoiceField(
                 queryset=self.addresses,
                 required=False,
@@ -184,6 +188,8 @@ class RequirementForm(forms.Form):
         cleaned = super().clean() or {}
         for section in self.sections:
             rid, name, kind = section["requirement_id"], section["name"], section["kind"]
+            if kind == "action":
+                continue
             if kind == "address":
                 self._clean_address(section, cleaned)
                 continue
@@ -233,6 +239,8 @@ class RequirementForm(forms.Form):
         values: dict[str, dict[str, Any]] = {}
         for section in self.sections:
             rid, name, kind = section["requirement_id"], section["name"], section["kind"]
+            if kind == "action":
+                continue
             if kind == "address":
                 saved = self.cleaned_data.get(f"{name}__saved")
                 if saved is None:

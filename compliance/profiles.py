@@ -17,6 +17,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from compliance.audit import log_document_access
 from compliance.documents import vault
 from compliance.models import ComplianceProfile, Document, RequirementGroupLink, SavedAddress
 from portal.audit import record
@@ -36,6 +37,12 @@ def profile_from_submission(
     profile = ComplianceProfile.objects.create(
         name=name, kind=kind, values=dict(values), created_by=user
     )
+    # The profile's documents live as long as the profile (not the order they came from) and
+    # may be reused on any sub order.
+    document_ids = [v["document"] for v in values.values() if v.get("type") == "document"]
+    Document.objects.filter(public_id__in=document_ids, profile__isnull=True).update(
+        profile=profile
+    )
     record(user, "profile.created", profile, requirements=len(values))
     return profile
 
@@ -51,6 +58,7 @@ def _telnyx_value(client: Any, link: RequirementGroupLink, rid: str, value: dict
             customer_reference=reference,
             content_type=document.content_type,
         )
+        log_document_access(document, None, "sent_to_telnyx")
         return str(remote.id)
     if kind == "address":
         address = SavedAddress.objects.get(public_id=value["address"])
@@ -64,8 +72,8 @@ def _expiry(group: Any) -> datetime | None:
         getattr(v, "expires_at", None)
         for v in (getattr(group, "regulatory_requirements", None) or [])
     ]
-    dates = [d for d in dates if d is not None]
-    return min(dates) if dates else None
+    present: list[datetime] = [d for d in dates if d is not None]
+    return min(present) if present else None
 
 
 def _apply(link: RequirementGroupLink, group: Any) -> None:
@@ -121,7 +129,7 @@ def create_group(
 def submit_group(link: RequirementGroupLink, user: Any) -> None:
     from portal.telnyx import get_client
 
-    _apply(link, get_client().submit_requirement_group(link.telnyx_id))
+    _apply(link, get_client().submit_requirement_group(str(link.telnyx_id)))
     record(user, "telnyx.requirement_group_submitted", link)
 
 
@@ -133,12 +141,14 @@ def attach_group(
 
     client = get_client()
     if number is not None:
-        client.attach_requirement_group_to_number(number.telnyx_id, link.telnyx_id)
+        client.attach_requirement_group_to_number(number.telnyx_id, str(link.telnyx_id))
         target = str(number.public_id)
     elif sub_order is not None:
         if sub_order.status != "pending":
             raise ProfileError("Only a pending sub order can take a requirement group.")
-        client.attach_requirement_group_to_sub_number_order(sub_order.telnyx_id, link.telnyx_id)
+        client.attach_requirement_group_to_sub_number_order(
+            sub_order.telnyx_id, str(link.telnyx_id)
+        )
         target = str(sub_order.public_id)
     else:
         raise ProfileError("Choose a sub order or a number.")
@@ -158,7 +168,7 @@ def sync_groups() -> int:
     count = 0
     for link in RequirementGroupLink.objects.exclude(telnyx_id__isnull=True):
         try:
-            _apply(link, client.get_requirement_group(link.telnyx_id))
+            _apply(link, client.get_requirement_group(str(link.telnyx_id)))
         except TelnyxError as exc:
             RequirementGroupLink.objects.filter(pk=link.pk).update(error=str(exc)[:2000])
             continue

@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from compliance.documents import vault
@@ -25,7 +25,7 @@ logger = logging.getLogger(__name__)
 FINAL_STATUSES = ("success", "failure", "cancelled", "deleted")
 
 
-def expired_documents(now: datetime | None = None):  # type: ignore[no-untyped-def]
+def expired_documents(now: datetime | None = None) -> QuerySet[Document]:
     """Documents past retention: their sub order finished (or none) N days ago."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.DOCUMENT_RETENTION_DAYS)
     finished = Q(sub_order__status__in=FINAL_STATUSES) & (

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from compliance.models import RequirementType, Submission
+from orders.models import OrderedNumber, SubNumberOrder, SubOrderComment
 
 STATUS_LABELS = {
     "awaiting-value": ("Pending: value needed", "badge-warn"),
@@ -38,7 +39,7 @@ class RequirementState:
 
 @dataclass
 class NumberState:
-    number: Any
+    number: OrderedNumber
     requirements: list[RequirementState] = field(default_factory=list)
 
     @property
@@ -57,7 +58,9 @@ def requirement_status(item: dict[str, Any]) -> str:
     return status
 
 
-def number_states(sub_order: Any, types: dict[str, RequirementType]) -> list[NumberState]:
+def number_states(
+    sub_order: SubNumberOrder, types: dict[str, RequirementType]
+) -> list[NumberState]:
     states = []
     for number in sub_order.numbers.order_by("phone_number"):
         state = NumberState(number=number)
@@ -80,7 +83,7 @@ def number_states(sub_order: Any, types: dict[str, RequirementType]) -> list[Num
     return states
 
 
-def declined_ids(sub_order: Any, number: Any = None) -> set[str]:
+def declined_ids(sub_order: SubNumberOrder, number: OrderedNumber | None = None) -> set[str]:
     numbers = [number] if number is not None else list(sub_order.numbers.all())
     return {
         str(item.get("requirement_id"))
@@ -90,11 +93,11 @@ def declined_ids(sub_order: Any, number: Any = None) -> set[str]:
     }
 
 
-def admin_comments(sub_order: Any) -> list[Any]:
+def admin_comments(sub_order: SubNumberOrder) -> list[SubOrderComment]:
     return list(sub_order.comments.filter(commenter_type="admin").order_by("-telnyx_created_at"))
 
 
-def latest_values(sub_order: Any, number: Any = None) -> dict[str, Any]:
+def latest_values(sub_order: SubNumberOrder, number: OrderedNumber | None = None) -> dict[str, Any]:
     """The values of the latest submission for the target (falling back to the sub order's)."""
     qs = Submission.objects.filter(sub_order=sub_order).exclude(status=Submission.Status.REJECTED)
     if number is not None:

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from compliance import catalogue
+from compliance.audit import log_document_access
 from compliance.documents import vault
 from compliance.models import (
     Document,
@@ -86,10 +87,10 @@ def display_value(value: dict[str, Any] | None) -> str:
         return ""
     kind = value.get("type")
     if kind == "document":
-        document = Document.objects.filter(public_id=value.get("document")).first()
+        document = Document.objects.filter(public_id=str(value.get("document"))).first()
         return f"document {document.original_filename}" if document else "document (deleted)"
     if kind == "address":
-        address = SavedAddress.objects.filter(public_id=value.get("address")).first()
+        address = SavedAddress.objects.filter(public_id=str(value.get("address"))).first()
         if address is None:
             return "address (deleted)"
         parts = [address.fields.get(k, "") for k in SavedAddress.FIELDS]
@@ -130,7 +131,12 @@ def create_submission(
     if not values:
         raise SubmissionError("There is nothing to submit.")
     with transaction.atomic():
-        type(sub_order).objects.select_for_update().get(pk=sub_order.pk)
+        current = type(sub_order).objects.select_for_update().get(pk=sub_order.pk)
+        if current.status != "pending":
+            raise SubmissionError(
+                f"This sub order is {current.status or 'not pending'}; Telnyx no longer takes "
+                "requirement values for it."
+            )
         if Submission.objects.filter(_target_filter(sub_order, number), status__in=ACTIVE).exists():
             raise SubmissionError(
                 "A submission for these numbers is already waiting or in progress."
@@ -285,6 +291,14 @@ def upload_documents(submission: Submission) -> None:
                 content_type=document.content_type,
             )
             reused = str(remote.id)
+            record(
+                submission.submitted_by,
+                "telnyx.document_uploaded",
+                document,
+                submission=str(submission.public_id),
+                telnyx_id=reused,
+            )
+            log_document_access(document, None, "sent_to_telnyx")
         SubmissionItem.objects.filter(pk=item.pk, telnyx_id="").update(telnyx_id=reused)
 
 
@@ -321,6 +335,12 @@ def create_addresses(submission: Submission) -> None:
             fields = {k: v for k, v in address.fields.items() if v}
             remote = client.create_address(customer_reference=item.customer_reference, **fields)
             reused = str(remote.id)
+            record(
+                submission.submitted_by,
+                "telnyx.address_created",
+                submission,
+                telnyx_id=reused,
+            )
         SubmissionItem.objects.filter(pk=item.pk, telnyx_id="").update(telnyx_id=reused)
 
 
@@ -345,14 +365,14 @@ def patch_requirements(submission: Submission) -> None:
     from portal.telnyx import get_client
 
     if submission.patch_payload is None:
-        payload = build_payload(submission)
         Submission.objects.filter(pk=submission.pk, patch_payload__isnull=True).update(
-            patch_payload=payload
+            patch_payload=build_payload(submission)
         )
         submission.refresh_from_db(fields=["patch_payload"])
-    payload = submission.patch_payload
+    payload: list[dict[str, str]] = submission.patch_payload or []
     client = get_client()
-    if submission.number_id:
+    remote: Any
+    if submission.number is not None:
         remote = client.update_number_order_phone_number_requirements(
             submission.number.telnyx_id, payload
         )
@@ -382,6 +402,14 @@ def patch_requirements(submission: Submission) -> None:
             single_number=bool(submission.number_id),
         )
         refresh_after_submit(submission)
+
+
+def complete_and_patch(submission: Submission) -> None:
+    """Step 3 made self-sufficient: finish any document or address an earlier step left
+    undone (each is a no-op when done), then PATCH."""
+    upload_documents(submission)
+    create_addresses(submission)
+    patch_requirements(submission)
 
 
 def refresh_after_submit(submission: Submission) -> None:

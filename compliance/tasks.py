@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import chain, shared_task
 from django.conf import settings
+from django.db import connection
 
 from compliance import submission as submissions
 from compliance.models import Submission
@@ -30,11 +32,21 @@ def submission_chain(submission_id: int) -> Any:
     )
 
 
+@contextmanager
+def step_lock(submission_id: int) -> Iterator[bool]:
+    """One worker at a time per submission (a PostgreSQL advisory lock; no-op elsewhere)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    from orders.placing import advisory_lock
+
+    with advisory_lock("compliance.submission", submission_id) as acquired:
+        yield acquired
+
+
 def _run_step(
     task: Any, submission_id: int, step: Callable[[Submission], None], first: bool = False
 ) -> str:
-    from portal.telnyx.errors import TelnyxError
-
     if first:
         submission = submissions.start(submission_id)
     else:
@@ -43,6 +55,21 @@ def _run_step(
         ).first()
     if submission is None:
         return "skipped"
+    with step_lock(submission_id) as acquired:
+        if not acquired:
+            # A duplicate delivery while another worker runs a step: come back later; the
+            # state tells the next attempt what is left to do.
+            raise task.retry(countdown=5 + random.uniform(0, 2))  # noqa: S311
+        # Re-read under the lock: a run that held it may have finished the work meanwhile.
+        submission.refresh_from_db()
+        if submission.status != Submission.Status.SUBMITTING:
+            return "skipped"
+        return _guarded(task, submission_id, submission, step)
+
+
+def _guarded(task: Any, submission_id: int, submission: Submission, step: Any) -> str:
+    from portal.telnyx.errors import TelnyxError
+
     try:
         step(submission)
     except submissions.SubmissionError as exc:
@@ -74,7 +101,7 @@ def create_submission_addresses(self: Any, submission_id: int) -> str:
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def patch_submission_requirements(self: Any, submission_id: int) -> str:
-    return _run_step(self, submission_id, submissions.patch_requirements)
+    return _run_step(self, submission_id, submissions.complete_and_patch)
 
 
 @shared_task

@@ -204,6 +204,8 @@ def refresh(bulk: BulkOrder) -> bool:
     """Re-fetch the bulk order, adopt the number orders it produced; True once settled."""
     from orders.sync import refresh_order
 
+    if not bulk.telnyx_id:
+        return False  # not submitted yet: nothing at Telnyx to read
     telnyx = get_client().get_inexplicit_order(bulk.telnyx_id)
     groups = plain(g(telnyx, "ordering_groups", []))
     now = timezone.now()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 
@@ -106,7 +106,8 @@ class SearchForm(forms.Form):
         return self._clean_pattern("ends_with")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         country = data.get("country_code")
         if not country:
             return data
@@ -194,7 +195,21 @@ class OrderListForm(forms.Form):
         ("deadline", "Deadline, soonest first"),
         ("-deadline", "Deadline, latest first"),
     ]
-    status = forms.CharField(max_length=32, required=False)
+    status = forms.ChoiceField(
+        choices=[
+            ("", "Any"),
+            ("pending", "Pending"),
+            ("needs_action", "Needs action"),
+            ("success", "Success"),
+            ("failure", "Failure"),
+            ("cancelled", "Cancelled"),
+            ("deleted", "Deleted"),
+            ("awaiting_approval", "Awaiting approval"),
+            ("placing", "Placing"),
+            ("failed", "Not placed"),
+        ],
+        required=False,
+    )
     country_code = forms.CharField(label="Country", max_length=2, required=False)
     phone_number_type = forms.ChoiceField(
         label="Type", choices=[("", "Any"), *PHONE_NUMBER_TYPES], required=False
@@ -253,7 +268,8 @@ class BulkGroupForm(forms.Form):
         return self.cleaned_data["administrative_area"].strip().upper()
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         for name in ("national_destination_code", "starts_with", "contains", "ends_with"):
             value = (data.get(name) or "").strip()
             if value and not _DIGITS.match(value):
@@ -303,12 +319,17 @@ MAX_BULK_GROUPS = 20
 
 def bulk_group_formset(extra: int = 1) -> type[BaseBulkGroupFormSet]:
     """The groups formset with ``extra`` blank groups (the "Add a group" link raises it)."""
-    return forms.formset_factory(
-        BulkGroupForm,
-        formset=BaseBulkGroupFormSet,
-        extra=max(1, min(extra, MAX_BULK_GROUPS)),
-        max_num=MAX_BULK_GROUPS,
-        validate_max=True,
+    # formset_factory builds a subclass of the ``formset`` class it is given; its stub only
+    # promises BaseFormSet.
+    return cast(
+        type[BaseBulkGroupFormSet],
+        forms.formset_factory(
+            BulkGroupForm,
+            formset=BaseBulkGroupFormSet,
+            extra=max(1, min(extra, MAX_BULK_GROUPS)),
+            max_num=MAX_BULK_GROUPS,
+            validate_max=True,
+        ),
     )
 
 

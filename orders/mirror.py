@@ -45,11 +45,15 @@ class Changes:
     rows: int = 0
     history: int = 0
     status_changed: bool = False
+    # A number's status, requirements status or deadline moved (or a number appeared): the
+    # order's denormalised deadline / needs-action fields must be recomputed.
+    aggregates_stale: bool = False
 
     def __iadd__(self, other: Changes) -> Changes:
         self.rows += other.rows
         self.history += other.history
         self.status_changed = self.status_changed or other.status_changed
+        self.aggregates_stale = self.aggregates_stale or other.aggregates_stale
         return self
 
 
@@ -205,7 +209,7 @@ def apply_sub_order(
     existing_comments = existing_comments or {}
 
     keep = () if numbers_have_deadline else _NUMBER_OPTIONAL
-    if not _anything_differs(existing, snapshot, existing_numbers, existing_comments, keep):
+    if not snapshot_differs(existing, snapshot, existing_numbers, existing_comments, keep):
         return Changes()
 
     now = timezone.now()
@@ -239,18 +243,20 @@ def apply_sub_order(
         changes += _apply_numbers(order, sub, snapshot.numbers, source, now, keep)
         if snapshot.comments is not None:
             changes += _apply_comments(sub, snapshot.comments)
-        if changes.rows:
+        if changes.aggregates_stale:
             changes += refresh_aggregates(order, sub)
     return changes
 
 
-def _anything_differs(
+def snapshot_differs(
     existing: SubNumberOrder | None,
     snapshot: SubOrderSnapshot,
     numbers: dict[str, OrderedNumber],
     comments: dict[str, SubOrderComment],
-    keep: Iterable[str],
+    keep: Iterable[str] = (),
 ) -> bool:
+    """Whether writing ``snapshot`` would change anything (reads only the compared fields, so
+    rows loaded with ``.only(*SUB_COMPARED)`` / ``.only(*NUMBER_COMPARED)`` suffice)."""
     if existing is None:
         return True
     values = sub_values(snapshot.sub)
@@ -266,8 +272,8 @@ def _anything_differs(
             return True
     if snapshot.comments is not None:
         for item in snapshot.comments:
-            row = comments.get(str(g(item, "id")))
-            if row is None or _diff(row, comment_values(item)):
+            comment = comments.get(str(g(item, "id")))
+            if comment is None or _diff(comment, comment_values(item)):
                 return True
     return False
 
@@ -300,6 +306,7 @@ def _apply_numbers(
                 **values,
             )
             changes.rows += 1
+            changes.aggregates_stale = True
             continue
         changed = _diff(row, values, keep)
         relinked = row.sub_order_id != sub.pk
@@ -323,6 +330,9 @@ def _apply_numbers(
         row.save(update_fields=[*changed, "sub_order", "last_synced_at"])
         changes.rows += 1
         changes.status_changed = changes.status_changed or "status" in changed
+        changes.aggregates_stale = (
+            changes.aggregates_stale or relinked or any(n in HISTORY_FIELDS for n in changed)
+        )
     if history:
         NumberStatusChange.objects.bulk_create(history)
         changes.history += len(history)
@@ -338,6 +348,12 @@ def comment_values(item: Any) -> dict[str, Any]:
         "telnyx_created_at": parse_ts(g(item, "created_at")),
         "telnyx_updated_at": parse_ts(g(item, "updated_at")),
     }
+
+
+# What the comparison reads: a batch caller loads only these columns (no UUIDs, costs, ...).
+SUB_COMPARED = ("id", "telnyx_id", "number_order_id", *sub_values({}).keys())
+NUMBER_COMPARED = ("id", "telnyx_id", "sub_order_id", *number_values({}).keys())
+COMMENT_COMPARED = ("id", "telnyx_id", "sub_order_id", *comment_values({}).keys())
 
 
 def _apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:

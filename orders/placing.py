@@ -178,7 +178,11 @@ def advisory_lock(namespace: str, key: int) -> Iterator[bool]:
 
     Session level (not transaction level) so it spans the HTTP call without holding a
     transaction open; a crashed worker's connection closes and the lock goes with it.
+    Other databases (the SQLite file of ``make run``, one worker) get no lock.
     """
+    if connection.vendor != "postgresql":
+        yield True
+        return
     lock_key = (zlib.crc32(namespace.encode()) << 31) ^ key
     lock_key = lock_key % (2**63)
     with connection.cursor() as cursor:
@@ -285,10 +289,8 @@ def adopt(order: NumberOrder, telnyx_order: Any) -> None:
         locked.phone_numbers_count = telnyx_order.phone_numbers_count or len(requested)
         locked.telnyx_created_at = parse_ts(telnyx_order.created_at)
         locked.telnyx_updated_at = parse_ts(telnyx_order.updated_at)
-        locked.placing_state = PlacingState.PLACED
         locked.placing_error = ""
         locked.placed_at = locked.placed_at or now
-        locked.placing_finished_at = now
         locked.last_synced_at = now
         locked.save()
         for item in getattr(telnyx_order, "phone_numbers", None) or []:
@@ -313,18 +315,23 @@ def adopt(order: NumberOrder, telnyx_order: Any) -> None:
                     "last_synced_at": now,
                 },
             )
-    audit.record(
-        order.placed_by,
-        "orders.order_placed",
-        target=order,
-        telnyx_id=telnyx_order.id,
-        numbers=len(requested),
-    )
     try:
         sync.refresh_order(NumberOrder.objects.get(pk=order.pk), source=ChangeSource.PLACING)
     except TelnyxError:
         # The order is placed; the periodic sync fills in sub orders later.
         log.warning("order %s placed but its sub orders could not be fetched yet", order.pk)
+    # "Placed" only once the sub orders are mirrored, so the page the poll reloads shows them.
+    moved = NumberOrder.objects.filter(pk=order.pk, placing_state__in=PLACING_ACTIVE_STATES).update(
+        placing_state=PlacingState.PLACED, placing_finished_at=timezone.now()
+    )
+    if moved:
+        audit.record(
+            order.placed_by,
+            "orders.order_placed",
+            target=order,
+            telnyx_id=telnyx_order.id,
+            numbers=len(requested),
+        )
 
 
 def errors_per_number(exc: TelnyxError, requested: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -16,7 +16,8 @@ ENTRIES = {
     "orders: sync non-final orders": SYNC_TASK,
     "orders: relay queued work": RELAY_TASK,
 }
-RELAY_INTERVAL_SECONDS = 60
+# Frequent and cheap: after a Redis outage, pending webhook events move within ~30 s (P6).
+RELAY_INTERVAL_SECONDS = 15
 
 
 def expiry_for(interval_seconds: int) -> int:

@@ -1,20 +1,23 @@
 """Keeping our mirror in step with Telnyx: one order on demand, or every non-final one.
 
-API calls, fewest first (Telnyx has no "changes since" feed and no events for vetting,
-deadlines or comments, so polling is the only way):
+Telnyx has no "changes since" feed and no events for vetting, deadlines or comments, so the
+periodic pass polls, with the fewest calls the API allows:
 
-* ``GET /sub_number_orders?filter[status]=pending`` lists every pending sub order in one call;
-  a tracked sub order missing from that list has moved on and is fetched by id.
-* ``GET /number_order_phone_numbers/{id}`` per number is the only documented way to read a
-  number's ``deadline`` (the list has no sub-order filter; the embedded list is capped at 50).
+* ``GET /sub_number_orders?filter[status]=pending`` lists every pending sub order; a tracked
+  sub order missing from that list has moved on and is fetched by id.
+* A number's ``deadline`` is only on ``/number_order_phone_numbers`` records. Per country, the
+  pass either lists them (``filter[country_code]``, the only documented filter; it returns
+  every number ever ordered there) or GETs each pending number by id, whichever takes fewer
+  calls (``ORDERS_SYNC_LIST_NUMBERS`` switches listing off).
 * ``GET /comments`` per sub order (both filters, always).
 
-These GETs run concurrently in a thread pool (``ORDERS_SYNC_CONCURRENCY``) through the shared
-client, whose Redis token bucket keeps every process together under the rate limit (P13). Rows
-are compared before anything is written, so a pass without changes writes nothing but its
-`SyncRun` bookkeeping. The pass walks sub orders by primary key and checkpoints a cursor after
-each chunk: a pass that dies half-way leaves everything before the cursor committed and the next
-pass resumes after it (P25).
+The GETs run in a thread pool (``ORDERS_SYNC_CONCURRENCY``) through the shared client, whose
+Redis token bucket keeps every process together under the rate limit (P13); the paged lists
+start first, and one chunk of sub orders is compared and written (in this thread) while the
+next one is fetched. Rows are compared before anything is written, so a pass without changes
+writes nothing but its `SyncRun` row. The pass walks sub orders by primary key and checkpoints
+a cursor after each chunk: a pass that dies half-way leaves everything before the cursor
+committed, and the next pass resumes after it (P25).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -33,6 +37,9 @@ from django.db.models import Count
 from django.utils import timezone
 
 from orders.mirror import (
+    COMMENT_COMPARED,
+    NUMBER_COMPARED,
+    SUB_COMPARED,
     Changes,
     SubOrderSnapshot,
     apply_order,
@@ -40,6 +47,7 @@ from orders.mirror import (
     g,
     mark_order_synced,
     refresh_aggregates,
+    snapshot_differs,
 )
 from orders.models import (
     FINAL_ORDER_STATUSES,
@@ -50,8 +58,9 @@ from orders.models import (
     SubOrderComment,
     SyncRun,
 )
-from portal.telnyx import get_client
+from portal.telnyx import TelnyxClient, get_client
 from portal.telnyx.errors import NotFoundError, TelnyxError
+from portal.telnyx.pagination import Page
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +128,7 @@ def refresh_sub_order(sub_order: SubNumberOrder, source: str = ChangeSource.USER
     (snapshot,) = _fetch_sub_orders([sub_order.telnyx_id], number_ids)
     order = sub_order.number_order
     changes = apply_sub_order(order, snapshot, source)
-    if changes.status_changed:
+    if changes.status_changed and order.telnyx_id:
         # The parent's status is derived from its sub orders at Telnyx.
         apply_order(order, get_client().get_number_order(order.telnyx_id))
 
@@ -199,8 +208,8 @@ def sync_pending(concurrency: int | None = None, chunk_size: int = 200) -> SyncR
     return report
 
 
-# Telnyx's default page for lists whose paging is undeclared.
-LIST_PAGE_SIZE = 20
+# Records per page of the listings: the client asks for 250 (Telnyx's default is 20).
+LIST_PAGE_SIZE = 250
 
 
 def _list_countries(pks: list[int]) -> set[str]:
@@ -210,6 +219,8 @@ def _list_countries(pks: list[int]) -> set[str]:
     ordered there, so listing pays off when the pages it takes (estimated from the numbers we
     know in that country) are fewer than the pending numbers we would otherwise GET.
     """
+    if not settings.ORDERS_SYNC_LIST_NUMBERS:
+        return set()
     pending = Counter(
         OrderedNumber.objects.filter(sub_order_id__in=pks)
         .values_list("country_code", flat=True)
@@ -228,13 +239,44 @@ def _list_countries(pks: list[int]) -> set[str]:
     }
 
 
-def _list_numbers(country: str) -> tuple[dict[str, Any], int]:
-    """Runs in a pool thread: every number of the account in ``country``, by id."""
-    found = {
-        str(g(n, "id")): n
-        for n in get_client().iter_number_order_phone_numbers(country_code=country)
-    }
-    return found, max(1, math.ceil(len(found) / LIST_PAGE_SIZE))
+class _Listing:
+    """A paged Telnyx list fetched on the sync's pool: page 1 first, then every page it
+    announces side by side (one after the other, 20 pages would be 20 round trips on the
+    critical path while the other threads idle)."""
+
+    def __init__(self, pool: ThreadPoolExecutor, fetch: Callable[[int], Page[Any]]) -> None:
+        self.pool = pool
+        self.fetch = fetch
+        self.first = pool.submit(fetch, 1)
+        self.rest: list[Future[Page[Any]]] | None = None
+
+    def expand(self) -> None:
+        """Queue the later pages (main thread, once page 1 is in); none if page 1 failed."""
+        if self.rest is not None:
+            return
+        try:
+            page = self.first.result()
+        except TelnyxError:
+            self.rest = []
+            return
+        self.rest = [self.pool.submit(self.fetch, n) for n in page.later_numbers]
+
+    def result(self) -> tuple[dict[str, Any], int]:
+        """Every record by id and the calls it took; raises the first failed page's error.
+
+        Records that moved between pages while they were read are missed here and GET by id
+        by the caller; a page that repeats page 1 (the page number was ignored) adds nothing.
+        """
+        self.expand()
+        first = self.first.result()
+        found = {str(g(item, "id")): item for item in first.items}
+        calls = 1
+        for future in self.rest or []:
+            page = future.result()
+            calls += 1
+            if page.ids != first.ids:
+                found.update((str(g(item, "id")), item) for item in page.items)
+        return found, calls
 
 
 def _refresh_orphans(report: SyncReport) -> None:
@@ -250,12 +292,6 @@ def _refresh_orphans(report: SyncReport) -> None:
         report.history += changes.history
 
 
-def _pending_sub_orders() -> tuple[dict[str, Any], int]:
-    """Runs in a pool thread: Telnyx's pending sub orders by id."""
-    found = {str(g(s, "id")): s for s in get_client().iter_sub_number_orders(status="pending")}
-    return found, max(1, math.ceil(len(found) / LIST_PAGE_SIZE))
-
-
 @dataclass
 class _Chunk:
     """One chunk of sub orders: rows loaded up front, fetches running in the pool."""
@@ -265,28 +301,34 @@ class _Chunk:
     numbers: dict[int, dict[str, OrderedNumber]]
     comments: dict[int, dict[str, SubOrderComment]]
     futures: list[Future[tuple[SubOrderSnapshot | None, int, str]]] = field(default_factory=list)
-    listings: dict[str, Future[tuple[dict[str, Any], int]]] = field(default_factory=dict)
-    pending: Future[tuple[dict[str, Any], int]] | None = None
+    listings: dict[str, _Listing] = field(default_factory=dict)
+    pending: _Listing | None = None
 
 
 def _load_chunk(pks: list[int]) -> _Chunk:
-    subs = list(SubNumberOrder.objects.filter(pk__in=pks).select_related("number_order"))
+    """The chunk's rows, only the columns the comparison reads: a steady pass compares
+    thousands of rows and changes none, so decoding UUIDs, costs and parent orders it never
+    looks at was most of its CPU. The parent order is read only for a sub order that changed.
+    """
+    subs = list(SubNumberOrder.objects.filter(pk__in=pks).only(*SUB_COMPARED).order_by("pk"))
     numbers: dict[int, dict[str, OrderedNumber]] = defaultdict(dict)
-    for number in OrderedNumber.objects.filter(sub_order_id__in=pks):
-        numbers[number.sub_order_id][number.telnyx_id] = number  # type: ignore[index]
+    for number in OrderedNumber.objects.filter(sub_order_id__in=pks).only(*NUMBER_COMPARED):
+        if number.sub_order_id is not None:
+            numbers[number.sub_order_id][number.telnyx_id] = number
     comments: dict[int, dict[str, SubOrderComment]] = defaultdict(dict)
-    for comment in SubOrderComment.objects.filter(sub_order_id__in=pks):
+    for comment in SubOrderComment.objects.filter(sub_order_id__in=pks).only(*COMMENT_COMPARED):
         comments[comment.sub_order_id][comment.telnyx_id] = comment
     return _Chunk(pks, subs, numbers, comments)
 
 
-def _fetch_one(sub_id: str, number_ids: list[str]) -> tuple[SubOrderSnapshot | None, int, str]:
+def _fetch_one(
+    client: TelnyxClient, sub_id: str, number_ids: list[str]
+) -> tuple[SubOrderSnapshot | None, int, str]:
     """Runs in a pool thread: HTTP only, no database. Returns (snapshot, calls, error).
 
     The sub order itself comes from the pending list (or a GET at apply time if it has left
     that list); here only its numbers that are not listed by country, and its comments.
     """
-    client = get_client()
     calls = 0
     try:
         numbers = []
@@ -311,13 +353,17 @@ def _run_chunks(
     run: SyncRun,
     list_countries: set[str],
 ) -> None:
-    """Fetch chunk k+1 while chunk k is compared and written: HTTP and SQL overlap."""
+    """Fetch chunks k+1 and k+2 while chunk k is compared and written: HTTP and SQL overlap."""
     chunks = [pks[i : i + chunk_size] for i in range(0, len(pks), chunk_size)]
     workers = max(1, concurrency or int(settings.ORDERS_SYNC_CONCURRENCY))
+    client = get_client()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orders-sync") as pool:
-        # The long paged lists start first; per-sub-order GETs fill the other threads.
-        pending = pool.submit(_pending_sub_orders)
-        listings = {c: pool.submit(_list_numbers, c) for c in sorted(list_countries)}
+        # The paged lists start first; per-sub-order GETs fill the other threads.
+        pending = _Listing(pool, lambda n: client.sub_number_orders_page(n, status="pending"))
+        listings = {
+            country: _Listing(pool, partial(_numbers_page, client, country))
+            for country in sorted(list_countries)
+        }
 
         def submit(chunk_pks: list[int]) -> _Chunk:
             chunk = _load_chunk(chunk_pks)
@@ -329,12 +375,18 @@ def _run_chunks(
                     for number_id, row in chunk.numbers.get(sub.pk, {}).items()
                     if row.country_code not in listings
                 ]
-                chunk.futures.append(pool.submit(_fetch_one, sub.telnyx_id, number_ids))
+                chunk.futures.append(pool.submit(_fetch_one, client, sub.telnyx_id, number_ids))
             return chunk
 
-        queue = [submit(c) for c in chunks[:2]]
-        next_index = 2
-        while queue:
+        queue = [submit(c) for c in chunks[:1]]
+        # Page 1 of each list is in by now (or soon): queue the pages it announced.
+        for listing in (pending, *listings.values()):
+            listing.expand()
+        next_index = 1
+        while queue or next_index < len(chunks):
+            while next_index < len(chunks) and len(queue) < 3:
+                queue.append(submit(chunks[next_index]))
+                next_index += 1
             chunk = queue.pop(0)
             _apply_chunk(chunk, report)
             SyncRun.objects.filter(pk=run.pk).update(
@@ -343,14 +395,16 @@ def _run_chunks(
                 changed_rows=report.changed_rows,
                 api_calls=report.api_calls,
             )
-            if next_index < len(chunks):
-                queue.append(submit(chunks[next_index]))
-                next_index += 1
+
+
+def _numbers_page(client: TelnyxClient, country: str, number: int) -> Page[Any]:
+    return client.number_order_phone_numbers_page(number, country_code=country)
 
 
 def _apply_chunk(chunk: _Chunk, report: SyncReport) -> None:
     """Compare and write one chunk in this thread, in primary-key order."""
     status_changed_orders: dict[int, NumberOrder] = {}
+    changed: list[tuple[SubNumberOrder, SubOrderSnapshot]] = []
     listed = _listed_numbers(chunk, report)
     pending = _pending_once(chunk, report)
     client = get_client()
@@ -367,12 +421,20 @@ def _apply_chunk(chunk: _Chunk, report: SyncReport) -> None:
                 # Not pending at Telnyx any more (or the list failed): read it by id.
                 report.api_calls += 1
                 snapshot.sub = client.get_sub_number_order(sub.telnyx_id)
-            snapshot.numbers += _from_listing(chunk, sub, listed, report)
+            snapshot.numbers += _from_listing(client, chunk, sub, listed, report)
         except TelnyxError as exc:
             report.errors.append(f"sub order {sub.telnyx_id}: {exc}")
             continue
+        if snapshot_differs(
+            sub, snapshot, chunk.numbers.get(sub.pk, {}), chunk.comments.get(sub.pk, {})
+        ):
+            changed.append((sub, snapshot))
+    # Only sub orders that changed need their parent order row: one query for the chunk.
+    parents = NumberOrder.objects.in_bulk({sub.number_order_id for sub, _ in changed})
+    for sub, snapshot in changed:
+        order = parents[sub.number_order_id]
         changes = apply_sub_order(
-            sub.number_order,
+            order,
             snapshot,
             ChangeSource.SYNC,
             existing=sub,
@@ -382,9 +444,11 @@ def _apply_chunk(chunk: _Chunk, report: SyncReport) -> None:
         report.changed_rows += changes.rows
         report.history += changes.history
         if changes.status_changed:
-            status_changed_orders[sub.number_order.pk] = sub.number_order
+            status_changed_orders[order.pk] = order
     # A sub order moved: the parent's own status follows at Telnyx; fetch it (P25).
     for order in status_changed_orders.values():
+        if not order.telnyx_id:
+            continue  # never placed: nothing at Telnyx to follow
         try:
             report.api_calls += 1
             report.changed_rows += apply_order(order, client.get_number_order(order.telnyx_id)).rows
@@ -425,11 +489,14 @@ def _listed_numbers(chunk: _Chunk, report: SyncReport) -> dict[str, dict[str, An
 
 
 def _from_listing(
-    chunk: _Chunk, sub: SubNumberOrder, listed: dict[str, dict[str, Any]] | None, report: SyncReport
+    client: TelnyxClient,
+    chunk: _Chunk,
+    sub: SubNumberOrder,
+    listed: dict[str, dict[str, Any]] | None,
+    report: SyncReport,
 ) -> list[Any]:
     """This sub order's numbers from the country listings; a number missing there is GET."""
     numbers = []
-    client = get_client()
     for number_id, row in chunk.numbers.get(sub.pk, {}).items():
         if row.country_code not in chunk.listings:
             continue

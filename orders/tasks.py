@@ -110,7 +110,9 @@ def relay_outbox() -> dict[str, int]:
     bulks = bulk.stale_intents(after)
     for bulk_id in bulks:
         place_bulk_order.delay(bulk_id)
-    events = webhooks.stale_pending_events(after)
+    events = webhooks.stale_pending_events(
+        timedelta(seconds=int(settings.ORDERS_RELAY_EVENTS_AFTER_SECONDS))
+    )
     for event_id in events:
         process_webhook_event.delay(event_id)
     return {"orders": len(intents), "bulk": len(bulks), "events": len(events)}

@@ -13,7 +13,10 @@ class PortalConfig(AppConfig):
     verbose_name = "Portal"
 
     def ready(self) -> None:
-        from portal import checks  # noqa: F401  (registers system checks)
+        from portal import (
+            checks,  # noqa: F401  (registers system checks)
+            security_events,  # noqa: F401  (connects the sign-in receivers, P44)
+        )
         from portal.roles import sync_group_permissions
 
         # Runs after every app's own post_migrate (permissions exist by then for the apps

@@ -7,6 +7,9 @@
   ``PUBLIC_URL_NAMES``/``PUBLIC_PATH_PREFIXES``; a decorator cannot opt a view out, so a new view
   cannot forget it. With ``PORTAL_REQUIRE_OTP`` the user must also have passed the second
   factor. HTMX requests get ``HX-Redirect`` so the login page is not pasted into a fragment.
+- ``RequestIdMiddleware`` gives every request an id (``request.request_id``) for the logs and
+  the audit trail (P43, P44) and echoes it in ``X-Request-ID``; a caller's own ``X-Request-ID``
+  is kept when it is a short plain token, so one id follows a request through a proxy.
 - ``NoStoreMiddleware`` keeps signed-in pages out of browser and proxy caches unless the view
   set its own ``Cache-Control``, and adds ``Vary: HX-Request`` since one URL may answer with a
   page or a fragment.
@@ -15,9 +18,11 @@
 from __future__ import annotations
 
 import functools
+import re
 import time
+import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -37,6 +42,25 @@ SESSION_ACTIVITY_KEY = "portal_last_activity"
 OTP_EXEMPT_URL_NAMES = frozenset({"otp-verify", "logout"})
 
 View = Callable[..., HttpResponse]
+
+REQUEST_ID_HEADER = "X-Request-ID"
+# A caller's id is trusted only as a plain token: nothing that could split or colour a log line.
+SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
+
+
+class OTPVerifiable(Protocol):
+    """``request.user`` after django-otp's ``OTPMiddleware``, which adds ``is_verified()``."""
+
+    def is_verified(self) -> bool: ...
+
+
+def otp_verified(user: object) -> bool:
+    """Whether the user passed the second factor.
+
+    ``OTPMiddleware`` attaches ``is_verified`` to the user object at run time, so the
+    django-stubs user types cannot know it; the cast states that middleware contract.
+    """
+    return cast(OTPVerifiable, user).is_verified()
 
 
 @receiver(user_logged_in, dispatch_uid="portal.middleware.session_clock")
@@ -63,6 +87,22 @@ def redirect_to(request: HttpRequest, url_name: str) -> HttpResponse:
         response = redirect_to_login(current or "/", reverse(url_name))
         return HttpResponseClientRedirect(response["Location"])
     return redirect_to_login(request.get_full_path(), reverse(url_name))
+
+
+class RequestIdMiddleware:
+    """Set ``request.request_id`` and answer with it in the ``X-Request-ID`` header."""
+
+    def __init__(self, get_response: View) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        incoming = request.headers.get(REQUEST_ID_HEADER, "")
+        request_id = incoming if SAFE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        # HttpRequest has no such attribute in the stubs; readers use getattr with a default.
+        request.request_id = request_id  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
 
 
 class SessionTimeoutMiddleware:
@@ -129,7 +169,7 @@ class LoginRequiredMiddleware:
         user = request.user
         if not user.is_authenticated:
             return redirect_to(request, settings.LOGIN_URL)
-        if settings.PORTAL_REQUIRE_OTP and not user.is_verified():
+        if settings.PORTAL_REQUIRE_OTP and not otp_verified(user):
             match = request.resolver_match
             if match is None or match.view_name not in OTP_EXEMPT_URL_NAMES:
                 return redirect_to(request, "otp-verify")

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer (even a redirect from a later middleware) carries X-Request-ID.
+    "portal.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -355,6 +357,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Security events (P44, portal.security_events): always kept, whatever LOG_LEVEL says;
+        # they reach the root handlers, where a JSON or SIEM handler can be attached.
+        "portal.security": {"level": "INFO"},
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
     },
@@ -366,6 +371,9 @@ LOGGING = {
 ORDERS_SYNC_INTERVAL_SECONDS = env.int("ORDERS_SYNC_INTERVAL_SECONDS", default=300)
 ORDERS_SYNC_CONCURRENCY = env.int("ORDERS_SYNC_CONCURRENCY", default=8)
 ORDERS_SYNC_BATCH_SIZE = env.int("ORDERS_SYNC_BATCH_SIZE", default=5000)
+# Read pending numbers through the per-country list when that takes fewer calls than one GET
+# per number (Telnyx documents no paging for that list: switch off if it misbehaves).
+ORDERS_SYNC_LIST_NUMBERS = _bool("ORDERS_SYNC_LIST_NUMBERS", True)
 # Orders of more numbers than this need a second person's approval (P15); 0 disables the gate.
 ORDERS_APPROVAL_THRESHOLD = env.int("ORDERS_APPROVAL_THRESHOLD", default=50)
 # Most numbers one person may order per UTC day (P15 anti-automation).
@@ -377,6 +385,8 @@ ORDERS_LIST_PAGE_SIZE = env.int("ORDERS_LIST_PAGE_SIZE", default=50)
 ORDERS_PROGRESS_POLL_SECONDS = env.int("ORDERS_PROGRESS_POLL_SECONDS", default=2)
 # The outbox relay re-publishes intents/events untouched for this long (lost task, dead worker).
 ORDERS_RELAY_AFTER_SECONDS = env.int("ORDERS_RELAY_AFTER_SECONDS", default=120)
+# Webhook events still pending this long were never published (Redis down): relay them (P6).
+ORDERS_RELAY_EVENTS_AFTER_SECONDS = env.int("ORDERS_RELAY_EVENTS_AFTER_SECONDS", default=10)
 
 # --- Compliance (owned by the compliance app) ------------------------------------------------
 # Identity documents: private, encrypted at rest (P26-P33, P45). Keys are Fernet keys, newest

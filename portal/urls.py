@@ -37,3 +37,6 @@ urlpatterns = [
     path("webhooks/telnyx", telnyx_webhook, name="webhooks-telnyx"),
     path("compliance/", include("compliance.urls")),
 ]
+
+# Logs the denial as a security event (P44), then renders Django's 403 page.
+handler403 = "portal.views.permission_denied"

@@ -1,9 +1,8 @@
-"""Project-level views: home, health check, logout and the second-factor page."""
+"""Project-level views: home, health check, logout, the second-factor page and the 403 page."""
 
 from __future__ import annotations
 
 import base64
-import logging
 from base64 import b32encode
 
 import django_otp
@@ -12,19 +11,20 @@ import qrcode.image.svg
 from django import forms
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import health
-from portal.middleware import clear_site_data, no_store
+from portal.middleware import clear_site_data, no_store, otp_verified
+from portal.security_events import security_event
 
 DEVICE_NAME = "portal"
-logger = logging.getLogger(__name__)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -37,7 +37,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """200 when the database, Redis and a Celery worker answer; 503 naming what is down."""
     results = health.check()
     down = sorted(name for name, up in results.items() if not up)
-    body = {
+    body: dict[str, object] = {
         "status": "down" if down else "ok",
         "checks": {name: "ok" if up else "down" for name, up in results.items()},
     }
@@ -49,7 +49,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 class LogoutView(auth_views.LogoutView):
     """POST-only logout that also asks the browser to drop cached pages and storage (P42)."""
 
-    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponseBase:
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         return clear_site_data(super().post(request, *args, **kwargs))
 
 
@@ -88,7 +88,7 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
     so guessing is slow and even a correct code is refused while the device is throttled.
     """
     user = request.user
-    if request.user.is_verified():
+    if otp_verified(request.user):
         return redirect(_safe_next(request))
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     enrolling = device is None
@@ -105,9 +105,13 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
                 device.save(update_fields=["confirmed"])
             django_otp.login(request, device)
             return redirect(_safe_next(request))
-        # Security event (P44): the user's id only, never the code.
-        logger.warning(
-            "otp: code refused for user id %s (%s)", user.pk, "wrong" if allowed else "throttled"
+        # Security event (P44): who and why, never the code.
+        security_event(
+            "otp.failure",
+            request=request,
+            outcome="failure",
+            object=f"user:{user.pk}",
+            reason="wrong" if allowed else "throttled",
         )
         form.add_error(
             "token",
@@ -120,3 +124,15 @@ def otp_verify(request: HttpRequest) -> HttpResponse:
         context["qr_data_uri"] = _qr_data_uri(device)
         context["secret"] = b32encode(device.bin_key).decode()
     return render(request, "registration/otp_verify.html", context)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """``handler403``: log the refused permission check (P44), then Django's 403 page.
+
+    Every ``PermissionDenied`` raised by a view, decorator or middleware ends here, so a new
+    view's denial is logged without asking.
+    """
+    match = request.resolver_match
+    view = match.view_name if match is not None else None
+    security_event("authz.denied", request=request, outcome="denied", object=view)
+    return defaults.permission_denied(request, exception)

@@ -141,12 +141,12 @@ def _walk_pdf_keys(obj: Any, seen: set[tuple[int, int]], depth: int = 0) -> str 
             return None
         seen.add(key)
     if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-        for name in obj.keys():  # noqa: SIM118 - pikepdf objects need keys()
+        for name, value in obj.items():
             if name in PDF_FORBIDDEN_KEYS:
                 return PDF_FORBIDDEN_KEYS[name]
-            if name == "/S" and obj.get("/S") in ("/JavaScript", "/Launch"):
-                return PDF_FORBIDDEN_KEYS[str(obj.get("/S"))]
-            found = _walk_pdf_keys(obj.get(name), seen, depth + 1)
+            if name == "/S" and str(value) in ("/JavaScript", "/Launch"):
+                return PDF_FORBIDDEN_KEYS[str(value)]
+            found = _walk_pdf_keys(value, seen, depth + 1)
             if found:
                 return found
     elif isinstance(obj, pikepdf.Array):
@@ -174,12 +174,16 @@ def clean_pdf(data: bytes) -> tuple[bytes, int, bytes]:
                 f"The PDF has {pages} pages; at most "
                 f"{settings.DOCUMENT_MAX_PDF_PAGES} are accepted."
             )
-        found = _walk_pdf_keys(pdf.trailer, set())
-        if found is None:
-            for objects in pdf.objects:
-                found = _walk_pdf_keys(objects, set())
-                if found:
-                    break
+        try:
+            found = _walk_pdf_keys(pdf.trailer, set())
+            if found is None:
+                for objects in pdf.objects:
+                    found = _walk_pdf_keys(objects, set())
+                    if found:
+                        break
+        except (pikepdf.PdfError, TypeError, ValueError, KeyError, RuntimeError) as exc:
+            # A structure too broken to inspect cannot be shown to be harmless.
+            raise DocumentRefused("The PDF is damaged and cannot be read.") from exc
         if found:
             raise DocumentRefused(f"The PDF contains {found}, which is not allowed.")
         for key in list(pdf.docinfo.keys()):

@@ -6,6 +6,8 @@ Put the new key first in ``DOCUMENT_ENCRYPTION_KEYS`` (keep the old ones after i
 
 from __future__ import annotations
 
+from typing import Any
+
 from compliance.documents import vault
 from compliance.models import (
     ComplianceProfile,
@@ -15,7 +17,7 @@ from compliance.models import (
     Submission,
 )
 
-ENCRYPTED_FIELDS = {
+ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     Document: ["original_filename"],
     SavedAddress: ["fields"],
     RequirementDraft: ["values"],
@@ -37,5 +39,5 @@ def rotate_all() -> dict[str, int]:
             # Saving re-encrypts: the field encrypts with the first (newest) key.
             model.objects.filter(pk=obj.pk).update(**{f: getattr(obj, f) for f in fields})
             rows += 1
-        counts[model._meta.model_name] = rows
+        counts[str(model._meta.model_name)] = rows
     return counts

@@ -22,8 +22,18 @@ def refused_uploads(request: HttpRequest) -> dict[str, str]:
 
 
 class SizeCapUploadHandler(FileUploadHandler):
-    def new_file(self, field_name: str, *args: object, **kwargs: object) -> None:
-        super().new_file(field_name, *args, **kwargs)  # type: ignore[arg-type]
+    def new_file(
+        self,
+        field_name: str,
+        file_name: str,
+        content_type: str,
+        content_length: int | None,
+        charset: str | None = None,
+        content_type_extra: dict[str, bytes] | None = None,
+    ) -> None:
+        super().new_file(
+            field_name, file_name, content_type, content_length, charset, content_type_extra
+        )
         self.received = 0
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -11,10 +13,12 @@ from compliance import comments
 from compliance.access import FILL_PERM, get_sub_order, require
 from compliance.forms import CommentForm, ExtensionRequestForm
 from compliance.views.privacy import pii_page
+from orders.models import SubNumberOrder
+from portal.htmx import HtmxHttpRequest
 from portal.telnyx.errors import TelnyxError
 
 
-def _thread(request: HttpRequest, sub_order, **extra) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _thread(request: HtmxHttpRequest, sub_order: SubNumberOrder, **extra: Any) -> HttpResponse:
     context = {
         "sub_order": sub_order,
         "comments": sub_order.comments.order_by("telnyx_created_at"),
@@ -29,7 +33,7 @@ def _thread(request: HttpRequest, sub_order, **extra) -> HttpResponse:  # type: 
 @login_required
 @require_http_methods(["GET", "POST"])
 @pii_page
-def thread(request: HttpRequest, public_id: str) -> HttpResponse:
+def thread(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     sub_order = get_sub_order(request, public_id)
     if request.method == "GET":
         unread_ids = {c.pk for c in comments.unread(sub_order)}
@@ -51,7 +55,7 @@ def thread(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 @pii_page
-def request_extension(request: HttpRequest, public_id: str) -> HttpResponse:
+def request_extension(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     sub_order = get_sub_order(request, public_id)
     require(request, FILL_PERM)
     form = ExtensionRequestForm(request.POST)

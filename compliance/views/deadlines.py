@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
 from compliance import deadlines
 from compliance.access import VIEW_PERM
+from portal.htmx import HtmxHttpRequest
 
 
 @login_required
-def board(request: HttpRequest) -> HttpResponse:
+def board(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.has_perm(VIEW_PERM):
         raise Http404("Not found")
     template = "compliance/deadlines.html"

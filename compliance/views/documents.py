@@ -8,7 +8,7 @@ P43). An unauthorised user gets 404, so document ids cannot be probed.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.http import content_disposition_header
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,13 +21,18 @@ from compliance.documents.upload_cap import refused_uploads
 from compliance.models import Document
 from compliance.views.privacy import mark_private, pii_page
 from portal.audit import record
+from portal.htmx import HtmxHttpRequest
+from portal.security_events import security_event
 
 LOCKED_DOWN_CSP = "sandbox; default-src 'none'; img-src 'self'; style-src 'none'"
 
 
-def get_document(request: HttpRequest, public_id: str) -> Document:
+def get_document(request: HtmxHttpRequest, public_id: str) -> Document:
     """The document if the user may read documents; 404 otherwise (never reveal existence)."""
     if not request.user.has_perm("compliance.view_document"):
+        security_event(
+            "document.read", request=request, outcome="denied", object=f"document:{public_id}"
+        )
         raise Http404("No such document")
     try:
         return Document.objects.get(public_id=public_id, deleted_at__isnull=True)
@@ -44,7 +49,7 @@ def _locked_down(response: HttpResponse) -> HttpResponse:
 
 @login_required
 @require_GET
-def download(request: HttpRequest, public_id: str) -> HttpResponse:
+def download(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     document = get_document(request, public_id)
     data = vault.get(document.storage_name)
     log_document_access(document, request.user, "download", request)
@@ -57,7 +62,7 @@ def download(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def preview(request: HttpRequest, public_id: str) -> HttpResponse:
+def preview(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     document = get_document(request, public_id)
     if not document.preview_name:
         raise Http404("No preview")
@@ -72,7 +77,7 @@ def preview(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @require_POST
 @pii_page
-def upload(request: HttpRequest) -> HttpResponse:
+def upload(request: HtmxHttpRequest) -> HttpResponse:
     """Accept one document; HTMX gets the preview fragment or the inline error."""
     if not request.user.has_perm("compliance.add_document"):
         raise Http404("Not allowed")
@@ -95,6 +100,8 @@ def upload(request: HttpRequest) -> HttpResponse:
             error = str(exc)
     if error is not None:
         record(request.user, "document.upload_refused", request=request, reason=error)
+        # The reason is our own wording; the file name and content are never logged (P41/P44).
+        security_event("document.upload", request=request, outcome="refused", reason=error)
         status = 413 if "limit" in error else 400
         context = {"error": error, "field": field}
         response = render(request, "compliance/document_upload.html#result", context)

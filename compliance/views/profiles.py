@@ -5,14 +5,15 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from compliance import profiles
-from compliance.access import get_sub_order, get_submission
+from compliance.access import get_number, get_sub_order, get_submission
 from compliance.models import ComplianceProfile, RequirementGroupLink
 from compliance.views.privacy import pii_page
+from portal.htmx import HtmxHttpRequest
 from portal.telnyx.errors import TelnyxError
 
 VIEW = "compliance.view_complianceprofile"
@@ -26,7 +27,7 @@ class ProfileFromSubmissionForm(forms.Form):
     submission = forms.UUIDField(widget=forms.HiddenInput)
 
 
-def _profile(request: HttpRequest, public_id: str, perm: str = VIEW) -> ComplianceProfile:
+def _profile(request: HtmxHttpRequest, public_id: str, perm: str = VIEW) -> ComplianceProfile:
     if not request.user.has_perm(perm):
         raise Http404("Not found")
     try:
@@ -37,7 +38,7 @@ def _profile(request: HttpRequest, public_id: str, perm: str = VIEW) -> Complian
 
 @login_required
 @pii_page
-def profile_list(request: HttpRequest) -> HttpResponse:
+def profile_list(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.has_perm(VIEW):
         raise Http404("Not found")
     if request.method == "POST":
@@ -60,7 +61,7 @@ def profile_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @pii_page
-def profile_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def profile_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     profile = _profile(request, public_id)
     return render(
         request,
@@ -76,16 +77,23 @@ def profile_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def build_group(request: HttpRequest, public_id: str) -> HttpResponse:
+def build_group(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     """Create a group for a sub order's country, type and requirements, and attach it."""
     profile = _profile(request, public_id, CHANGE)
     sub_order = get_sub_order(request, request.POST.get("sub_order", ""))
     ids = [str(r["requirement_id"]) for r in sub_order.regulatory_requirements or []]
+    number = None
+    if request.POST.get("number"):
+        number = get_number(request, request.POST["number"])
+        if number.sub_order_id != sub_order.pk:
+            raise Http404("Not found")
     try:
         link = profiles.create_group(
             profile, sub_order.country_code, sub_order.phone_number_type, ids, request.user
         )
-        if request.POST.get("attach"):
+        if number is not None:
+            profiles.attach_group(link, request.user, number=number)
+        elif request.POST.get("attach"):
             profiles.attach_group(link, request.user, sub_order=sub_order)
     except (profiles.ProfileError, TelnyxError) as exc:
         messages.error(request, str(exc))
@@ -96,7 +104,7 @@ def build_group(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def submit_group(request: HttpRequest, public_id: str) -> HttpResponse:
+def submit_group(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     if not request.user.has_perm(CHANGE):
         raise Http404("Not found")
     link = RequirementGroupLink.objects.filter(public_id=public_id).first()

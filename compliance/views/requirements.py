@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
@@ -30,17 +30,23 @@ from compliance.models import (
     Submission,
 )
 from compliance.views.privacy import pii_page
+from orders.models import OrderedNumber, SubNumberOrder
 from portal.audit import record
+from portal.htmx import HtmxHttpRequest
 
 
 @login_required
 @pii_page
-def sub_order_page(request: HttpRequest, public_id: str) -> HttpResponse:
+def sub_order_page(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     sub_order = get_sub_order(request, public_id)
     requirement_ids = [r.get("requirement_id") for r in sub_order.regulatory_requirements or []]
     types = catalogue.ensure([i for i in requirement_ids if i])
     numbers = review.number_states(sub_order, types)
-    context = {
+    recent = list(
+        sub_order.compliance_submissions.select_related("submitted_by", "decided_by", "number")[:20]
+    )
+    active = any(s.status in submissions.ACTIVE for s in recent)
+    context: dict[str, Any] = {
         "sub_order": sub_order,
         "numbers": numbers,
         "requirements": [
@@ -53,19 +59,32 @@ def sub_order_page(request: HttpRequest, public_id: str) -> HttpResponse:
         ],
         "any_declined": any(n.declined for n in numbers),
         "admin_comments": review.admin_comments(sub_order),
-        "submissions": sub_order.compliance_submissions.select_related(
-            "submitted_by", "decided_by", "number"
-        )[:20],
+        "unread_count": sub_order.comments.filter(
+            commenter_type="admin", read_at__isnull=True
+        ).count(),
+        "submissions": recent,
         "can_fill": request.user.has_perm(FILL_PERM),
+        "can_make_profile": request.user.has_perm("compliance.add_complianceprofile"),
     }
-    template = "compliance/sub_order.html"
+    context["polling"] = active
+    context["documents"] = sub_order.compliance_documents.filter(deleted_at__isnull=True)
+    context["can_read_documents"] = request.user.has_perm("compliance.view_document")
     if request.htmx and request.GET.get("part") == "submissions":
-        template += "#submissions"
-    return render(request, template, context)
+        if not active:
+            # The last answer carries the final state; 286 tells htmx to stop polling.
+            response = render(request, "compliance/sub_order.html#submissions", context)
+            response.status_code = 286
+            return response
+        return render(request, "compliance/sub_order.html#submissions", context)
+    return render(request, "compliance/sub_order.html", context)
 
 
 def _form_for(
-    request: HttpRequest, sub_order: Any, number: Any, data: Any = None, partial: bool = False
+    request: HtmxHttpRequest,
+    sub_order: SubNumberOrder,
+    number: OrderedNumber | None,
+    data: Any = None,
+    partial: bool = False,
 ) -> RequirementForm:
     requirements = list(sub_order.regulatory_requirements or [])
     types = catalogue.ensure([str(r.get("requirement_id")) for r in requirements])
@@ -83,7 +102,9 @@ def _form_for(
     )
 
 
-def _initial_data(request: HttpRequest, sub_order: Any, number: Any) -> tuple[dict, str]:
+def _initial_data(
+    request: HtmxHttpRequest, sub_order: SubNumberOrder, number: OrderedNumber | None
+) -> tuple[dict[str, Any], str]:
     """Pre-fill: a profile if chosen, else the draft, else the previous submission."""
     profile_id = request.GET.get("profile")
     if profile_id:
@@ -104,7 +125,7 @@ def _initial_data(request: HttpRequest, sub_order: Any, number: Any) -> tuple[di
 @login_required
 @require_http_methods(["GET", "POST"])
 @pii_page
-def requirement_form(request: HttpRequest, public_id: str) -> HttpResponse:
+def requirement_form(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     sub_order = get_sub_order(request, public_id)
     require(request, FILL_PERM)
     number = None
@@ -135,7 +156,7 @@ def requirement_form(request: HttpRequest, public_id: str) -> HttpResponse:
             RequirementDraft.objects.update_or_create(
                 sub_order=sub_order,
                 number=number,
-                defaults={"values": form.draft_data(), "updated_by": request.user},
+                defaults={"values": form.draft_data(), "updated_by_id": request.user.pk},
             )
             record(request.user, "requirements.draft_saved", sub_order, request=request)
             messages.success(request, "Draft saved. Nothing was sent to Telnyx.")
@@ -178,7 +199,9 @@ def requirement_form(request: HttpRequest, public_id: str) -> HttpResponse:
     return render(request, "compliance/requirement_form.html", context, status=status)
 
 
-def _back_to_form(request: HttpRequest, sub_order: Any, number: Any) -> HttpResponse:
+def _back_to_form(
+    request: HtmxHttpRequest, sub_order: SubNumberOrder, number: OrderedNumber | None
+) -> HttpResponse:
     target = reverse("compliance:requirement-form", args=[sub_order.public_id])
     if number is not None:
         target += f"?number={number.public_id}"
@@ -189,7 +212,7 @@ def _back_to_form(request: HttpRequest, sub_order: Any, number: Any) -> HttpResp
 
 @login_required
 @require_POST
-def submission_retry(request: HttpRequest, public_id: str) -> HttpResponse:
+def submission_retry(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     submission = get_submission(request, public_id)
     require(request, FILL_PERM)
     try:

@@ -71,3 +71,14 @@ def _humanise(seconds: int) -> str:
     if hours:
         return f"{hours} h {minutes} min"
     return f"{minutes} min"
+
+
+@register.filter
+def as_datetime(value: str | None) -> str:
+    """Format an ISO timestamp kept as text (history values) as "2026-11-30 03:08 UTC"."""
+    from orders.timestamps import parse_ts
+
+    parsed = parse_ts(value)
+    if parsed is None:
+        return value or "none"
+    return timezone.localtime(parsed).strftime("%Y-%m-%d %H:%M %Z")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -16,11 +16,12 @@ from orders.access import get_bulk_order
 from orders.forms import BulkOrderForm, bulk_group_formset
 from orders.models import PLACING_ACTIVE_STATES, BulkOrder, PlacingState
 from orders.placing import OrderOptions, PlacingRefused
+from portal.htmx import HtmxHttpRequest
 
 
 @login_required
 @permission_required("orders.place_numberorder", raise_exception=True)
-def bulk_new(request: HttpRequest) -> HttpResponse:
+def bulk_new(request: HtmxHttpRequest) -> HttpResponse:
     form = BulkOrderForm(request.POST or None)
     try:
         extra = int(request.GET.get("groups", "1"))
@@ -80,7 +81,7 @@ def _bulk_context(bulk: BulkOrder) -> dict[str, object]:
 @login_required
 @permission_required("orders.view_bulkorder", raise_exception=True)
 @vary_on_headers("HX-Request")
-def bulk_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def bulk_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     bulk = get_bulk_order(request.user, public_id)
     context = _bulk_context(bulk)
     if request.htmx and request.GET.get("part") == "progress":
@@ -94,7 +95,7 @@ def bulk_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @permission_required("orders.approve_numberorder", raise_exception=True)
 @require_POST
-def bulk_approve(request: HttpRequest, public_id: str) -> HttpResponse:
+def bulk_approve(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     bulk = get_bulk_order(request.user, public_id)
     try:
         if not bulk_logic.approve(bulk, request.user, request=request):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -19,6 +19,7 @@ from orders.models import NumberOrder, NumberStatusChange, PlacingState, SyncRun
 from orders.placing import PlacingRefused, approve
 from orders.selection import SelectedNumber, Selection, SelectionFull
 from orders.sync import refresh_order
+from portal.htmx import HtmxHttpRequest
 from portal.telnyx.errors import TelnyxError
 
 VIEW = "orders.view_numberorder"
@@ -51,7 +52,7 @@ def _context(order: NumberOrder) -> dict[str, object]:
 @login_required
 @permission_required(VIEW, raise_exception=True)
 @vary_on_headers("HX-Request")
-def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def order_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     order = get_order(request.user, public_id)
     context = _context(order)
     if request.htmx and request.GET.get("part") == "progress":
@@ -69,7 +70,7 @@ def order_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @permission_required("orders.refresh_numberorder", raise_exception=True)
 @require_POST
-def order_refresh(request: HttpRequest, public_id: str) -> HttpResponse:
+def order_refresh(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     order = get_order(request.user, public_id)
     try:
         changes = refresh_order(order, source="user")
@@ -91,7 +92,7 @@ def order_refresh(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @permission_required("orders.approve_numberorder", raise_exception=True)
 @require_POST
-def order_approve(request: HttpRequest, public_id: str) -> HttpResponse:
+def order_approve(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     order = get_order(request.user, public_id)
     try:
         if not approve(order, request.user, request=request):
@@ -104,7 +105,7 @@ def order_approve(request: HttpRequest, public_id: str) -> HttpResponse:
 @login_required
 @permission_required("orders.place_numberorder", raise_exception=True)
 @require_POST
-def order_reselect(request: HttpRequest, public_id: str) -> HttpResponse:
+def order_reselect(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     """Put a failed order's numbers back into the selection, minus those Telnyx refused."""
     order = get_order(request.user, public_id)
     refused = {e.get("phone_number") for e in order.placing_errors if e.get("phone_number")}
@@ -124,7 +125,7 @@ def order_reselect(request: HttpRequest, public_id: str) -> HttpResponse:
 
 @login_required
 @permission_required("orders.cancel_subnumberorder", raise_exception=True)
-def sub_order_cancel(request: HttpRequest, public_id: str, sub_id: str) -> HttpResponse:
+def sub_order_cancel(request: HtmxHttpRequest, public_id: str, sub_id: str) -> HttpResponse:
     order = get_order(request.user, public_id)
     sub = get_sub_order(request.user, order, sub_id)
     form = CancelSubOrderForm(request.POST or None)

@@ -6,19 +6,20 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.vary import vary_on_headers
 
 from orders.access import visible_orders
 from orders.forms import OrderListForm
 from orders.listing import Filters, filtered, page_rows, state_counts
+from portal.htmx import HtmxHttpRequest
 
 
 @login_required
 @permission_required("orders.view_numberorder", raise_exception=True)
 @vary_on_headers("HX-Request")
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: HtmxHttpRequest) -> HttpResponse:
     form = OrderListForm(request.GET or None)
     placers = get_user_model().objects.filter(placed_number_orders__isnull=False).distinct()
     form.fields["placed_by"].widget.choices = [("", "Anyone")] + [

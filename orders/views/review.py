@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -15,22 +16,24 @@ from orders.forms import PlaceOrderForm
 from orders.models import NumberReservation
 from orders.placing import OrderOptions, PlacingRefused, create_intent
 from orders.selection import Selection
+from portal.htmx import HtmxHttpRequest
 from portal.telnyx.errors import TelnyxError
 
 PERM = "orders.place_numberorder"
 RESERVATION_KEY = "orders.reservation"
 
 
-def _current_reservation(request: HttpRequest) -> NumberReservation | None:
+def _current_reservation(request: HtmxHttpRequest) -> NumberReservation | None:
     public_id = request.session.get(RESERVATION_KEY)
-    if not public_id:
+    user = request.user
+    if not public_id or isinstance(user, AnonymousUser):
         return None
-    return NumberReservation.objects.filter(public_id=public_id, created_by=request.user).first()
+    return NumberReservation.objects.filter(public_id=public_id, created_by=user).first()
 
 
 @login_required
 @permission_required(PERM, raise_exception=True)
-def review(request: HttpRequest) -> HttpResponse:
+def review(request: HtmxHttpRequest) -> HttpResponse:
     selection = Selection(request.session)
     form = PlaceOrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -70,7 +73,7 @@ def review(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(PERM, raise_exception=True)
 @require_POST
-def reserve(request: HttpRequest) -> HttpResponse:
+def reserve(request: HtmxHttpRequest) -> HttpResponse:
     selection = Selection(request.session)
     if not len(selection):
         messages.error(request, "The selection is empty.")
@@ -87,7 +90,7 @@ def reserve(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(PERM, raise_exception=True)
 @require_POST
-def reservation_extend(request: HttpRequest, public_id: str) -> HttpResponse:
+def reservation_extend(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     reservation = get_object_or_404(NumberReservation, public_id=public_id, created_by=request.user)
     try:
         reservation = review_logic.extend(request.user, reservation, request=request)
@@ -97,7 +100,7 @@ def reservation_extend(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 def _reservation_response(
-    request: HttpRequest, reservation: NumberReservation | None
+    request: HtmxHttpRequest, reservation: NumberReservation | None
 ) -> HttpResponse:
     if request.htmx:
         return render(request, "orders/review.html#reservation", {"reservation": reservation})

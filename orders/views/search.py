@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -14,6 +14,7 @@ from django_htmx.http import trigger_client_event
 from orders.forms import SearchForm
 from orders.search import search_available
 from orders.selection import SelectedNumber, Selection, SelectionFull
+from portal.htmx import HtmxHttpRequest
 from portal.telnyx.errors import TelnyxError
 
 LAST_RESULTS_KEY = "orders.last_search"
@@ -23,7 +24,7 @@ PERM = "orders.place_numberorder"
 @login_required
 @permission_required(PERM, raise_exception=True)
 @vary_on_headers("HX-Request")
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     """GET with filters runs the search; htmx requests get only the results fragment."""
     form = SearchForm(request.GET or None)
     outcome, error = None, ""
@@ -46,7 +47,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(PERM, raise_exception=True)
 @require_POST
-def selection_add(request: HttpRequest) -> HttpResponse:
+def selection_add(request: HtmxHttpRequest) -> HttpResponse:
     found = request.session.get(LAST_RESULTS_KEY) or {}
     wanted = request.POST.getlist("phone_number")
     picked = [SelectedNumber.from_dict(found[p]) for p in wanted if p in found]
@@ -64,7 +65,7 @@ def selection_add(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(PERM, raise_exception=True)
 @require_POST
-def selection_remove(request: HttpRequest) -> HttpResponse:
+def selection_remove(request: HtmxHttpRequest) -> HttpResponse:
     selection = Selection(request.session)
     removed = selection.remove(request.POST.getlist("phone_number"))
     return _selection_response(request, selection, f"{removed} removed")
@@ -73,13 +74,13 @@ def selection_remove(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required(PERM, raise_exception=True)
 @require_POST
-def selection_clear(request: HttpRequest) -> HttpResponse:
+def selection_clear(request: HtmxHttpRequest) -> HttpResponse:
     selection = Selection(request.session)
     selection.clear()
     return _selection_response(request, selection, "cleared")
 
 
-def _selection_response(request: HttpRequest, selection: Selection, note: str) -> HttpResponse:
+def _selection_response(request: HtmxHttpRequest, selection: Selection, note: str) -> HttpResponse:
     if not request.htmx:
         target = request.POST.get("next") or ""
         if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):

@@ -162,8 +162,8 @@ class SandboxApp:
                 ),
                 rate_headers,
             )
-        script = faults.take_script(sb.scripts, method, path)
-        action = script["action"] if script else None
+        script = faults.take_script(sb.scripts, method, path) or {}
+        action = script.get("action")
         if action == "status":
             status = script["status"]
             payload = script.get("body") or envelope(

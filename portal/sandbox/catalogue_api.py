@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .catalogue import REQUIREMENTS, REQUIREMENTS_BY_ID, SETS, TYPES, TYPES_BY_ID, requirements_for
@@ -22,10 +23,13 @@ def _sort(
         field = key.lstrip("-")
         if field not in allowed:
             raise fail(422, "10015", f"Cannot sort by {key}.", parameter="sort[]")
-        records = sorted(
-            records, key=lambda r, f=field: str(r.get(f) or ""), reverse=key.startswith("-")
-        )
+        records = sorted(records, key=_text_of(field), reverse=key.startswith("-"))
     return records
+
+
+def _text_of(field: str) -> Callable[[dict[str, Any]], str]:
+    """Sort key: the field as text, missing and null values first."""
+    return lambda record: str(record.get(field) or "")
 
 
 def sort_keys(call: Call) -> list[str]:
@@ -151,6 +155,7 @@ def list_phone_number_requirements(sb: Sandbox, call: Call) -> tuple[int, dict[s
     data = []
     for phone in raw:
         number = sb.inventory.lookup(phone)
+        country: str | None
         if number is not None:
             country, ntype = number.country, number.type
             regions = number.region_information()

@@ -56,7 +56,7 @@ def _extend_deadlines(sb: Sandbox, sub: dict[str, Any]) -> int:
     hours = sb.config.deadline_hours
     moved = 0
     for nid in sub["number_ids"]:
-        n = sb.store.get("number", nid)
+        n = sb.store.require("number", nid)
         if n["deadline"] is not None and n["status"] == "pending":
             n["deadline"] += hours * 3600
             n["updated_at"] = sb.now()
@@ -111,6 +111,8 @@ def create_comment(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
         )
     if errors:
         raise ApiError(422, errors)
+    # Narrowed by the checks above, which mypy cannot follow through the error list.
+    assert isinstance(body, str) and isinstance(rtype, str) and isinstance(rid, str)
     kind = "sub" if rtype == "sub_number_order" else "group"
     record = sb.store.get(kind, rid)
     if record is None:

@@ -162,7 +162,7 @@ def create_document(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     filename, mime = clean_filename(filename, content)
     infected = EICAR in content
     now = sb.now()
-    doc = {
+    doc: dict[str, Any] = {
         "id": sb.new_id(),
         "filename": filename,
         "content_type": mime,

@@ -114,6 +114,8 @@ def create_group(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
         )
     if errors:
         raise ApiError(422, errors)
+    # Narrowed by the checks above, which mypy cannot follow through the error list.
+    assert isinstance(country, str) and isinstance(ntype, str)
     now = sb.now()
     group = {
         "id": sb.new_id(),

@@ -191,7 +191,7 @@ def update_number_order(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     data = call.json()
     fields = check_fields(data, ("customer_reference",))
     if "regulatory_requirements" in data:
-        subs = [sb.store.get("sub", sid) for sid in order["sub_ids"]]
+        subs = [sb.store.require("sub", sid) for sid in order["sub_ids"]]
         allowed = {r["requirement_id"]: r["field_type"] for s in subs for r in s["requirements"]}
         pairs = vetting.validate_values(sb, data["regulatory_requirements"], allowed)
         if order["status"] != "pending":
@@ -202,11 +202,11 @@ def update_number_order(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
             own = {r["requirement_id"] for r in sub["requirements"]}
             mine = [(rid, v) for rid, v in pairs if rid in own]
             for nid in sub["number_ids"]:
-                vetting.set_values(sb, sb.store.get("number", nid), mine)
+                vetting.set_values(sb, sb.store.require("number", nid), mine)
     if "customer_reference" in data:
         order["customer_reference"] = fields["customer_reference"]
         for sid in order["sub_ids"]:
-            sub = sb.store.get("sub", sid)
+            sub = sb.store.require("sub", sid)
             sub["customer_reference"] = fields["customer_reference"]
             orders.touch(sb, "sub", sub)
     orders.touch(sb, "order", order)
@@ -263,9 +263,9 @@ def update_sub_order(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
             "only be changed while it is pending.",
         )
     for nid in sub["number_ids"]:
-        vetting.set_values(sb, sb.store.get("number", nid), pairs)
+        vetting.set_values(sb, sb.store.require("number", nid), pairs)
     orders.touch(sb, "sub", sub)
-    return 200, {"data": orders.render_sub(sb, sb.store.get("sub", sub["id"]))}
+    return 200, {"data": orders.render_sub(sb, sb.store.require("sub", sub["id"]))}
 
 
 @route("PATCH", "/sub_number_orders/{sub_number_order_id}/cancel")
@@ -309,9 +309,9 @@ def attach_group_to_sub(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     if sub["status"] != "pending":
         raise fail(422, "10015", "A requirement group can only be attached to a pending order.")
     for nid in sub["number_ids"]:
-        vetting.apply_group(sb, sb.store.get("number", nid), group)
+        vetting.apply_group(sb, sb.store.require("number", nid), group)
     orders.touch(sb, "sub", sub)
-    data = orders.render_sub(sb, sb.store.get("sub", sub["id"]), include_numbers=True)
+    data = orders.render_sub(sb, sb.store.require("sub", sub["id"]), include_numbers=True)
     return 200, {"data": data}
 
 
@@ -357,7 +357,7 @@ def update_number(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     if n["status"] != "pending":
         raise fail(422, "10015", "Requirements can only be changed while the number is pending.")
     vetting.set_values(sb, n, pairs)
-    return 200, {"data": orders.render_number(sb.store.get("number", n["id"]))}
+    return 200, {"data": orders.render_number(sb.store.require("number", n["id"]))}
 
 
 @route("POST", "/number_order_phone_numbers/{id}/requirement_group")
@@ -370,4 +370,4 @@ def attach_group_to_number(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]
     if n["status"] != "pending":
         raise fail(422, "10015", "A requirement group can only be attached to a pending number.")
     vetting.apply_group(sb, n, group)
-    return 200, {"data": orders.render_number(sb.store.get("number", n["id"]))}
+    return 200, {"data": orders.render_number(sb.store.require("number", n["id"]))}

@@ -163,7 +163,7 @@ def create_order(
     from . import vetting  # circular: vetting rolls statuses up through this module
 
     now = sb.now()
-    order = {
+    order: dict[str, Any] = {
         "id": sb.new_id(),
         "status": "pending",
         "sub_ids": [],
@@ -271,7 +271,7 @@ def roll_up(sb: Sandbox, sub_id: str) -> None:
     if sub is None:
         return
     if sub["status"] == "pending":
-        statuses = [sb.store.get("number", nid)["status"] for nid in sub["number_ids"]]
+        statuses = [sb.store.require("number", nid)["status"] for nid in sub["number_ids"]]
         if all(s == "success" for s in statuses):
             sub["status"] = "success"
             touch(sb, "sub", sub)
@@ -281,7 +281,7 @@ def roll_up(sb: Sandbox, sub_id: str) -> None:
     order = sb.store.get("order", sub["order_id"])
     if order is None or order["status"] != "pending":
         return
-    sub_statuses = [sb.store.get("sub", sid)["status"] for sid in order["sub_ids"]]
+    sub_statuses = [sb.store.require("sub", sid)["status"] for sid in order["sub_ids"]]
     if not all(s in TERMINAL for s in sub_statuses):
         return
     if all(s == "cancelled" for s in sub_statuses):
@@ -304,7 +304,7 @@ def roll_up(sb: Sandbox, sub_id: str) -> None:
 def cancel_sub(sb: Sandbox, sub: dict[str, Any]) -> None:
     """Cancel a pending sub order and its unfinished numbers (by the user or by the deadline)."""
     for nid in sub["number_ids"]:
-        n = sb.store.get("number", nid)
+        n = sb.store.require("number", nid)
         if n["status"] in TERMINAL:
             continue
         n["status"] = "failure"

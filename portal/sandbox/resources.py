@@ -14,6 +14,7 @@ from typing import Any
 from . import orders
 from .clock import iso, parse_iso
 from .errors import ApiError, error, fail, not_found
+from .inventory import Number
 from .order_api import E164, _created_filter, check_fields, newest_first
 from .query import paginate
 from .routing import Call, Raw, route
@@ -198,7 +199,7 @@ def create_reservation(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
         )
     now = sb.now()
     rid = sb.new_id()
-    items = []
+    items: list[dict[str, Any]] = []
     errors = []
     for i, item in enumerate(raw):
         phone = item.get("phone_number") if isinstance(item, dict) else None
@@ -219,7 +220,7 @@ def create_reservation(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
             problem = "Number is already on hold"
         elif not inv.reservable:
             problem = "Number is not reservable"
-        entry = {
+        entry: dict[str, Any] = {
             "id": sb.new_id(),
             "phone_number": phone,
             "updated_at": now,
@@ -341,6 +342,7 @@ def create_block_order(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
         errors.append(error("10004", "range must be a positive integer.", pointer="/range"))
     if errors:
         raise ApiError(422, errors)
+    assert isinstance(start, str)  # narrowed by the checks above
     block = sb.inventory.block_by_start.get(start)
     if block is None or block.range != size or sb.store.get("searched", start) is None:
         raise fail(
@@ -352,7 +354,9 @@ def create_block_order(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
         )
     if any(not sb.is_available(p) for p in block.numbers):
         raise fail(422, "85001", "The block is no longer available.", pointer="/starting_number")
-    items = [(sb.inventory.block_numbers[p], {}) for p in block.numbers]
+    items: list[tuple[Number, dict[str, Any]]] = [
+        (sb.inventory.block_numbers[p], {}) for p in block.numbers
+    ]
     order = orders.create_order(sb, items, {**fields, "billing_group_id": None}, is_block=True)
     now = sb.now()
     record = {
@@ -490,7 +494,8 @@ def create_inexplicit(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
                 error("10015", "strategy must be always or never.", pointer=f"{at}/strategy")
             )
         total += count
-        pattern = g.get("phone_number") if isinstance(g.get("phone_number"), dict) else {}
+        raw_pattern = g.get("phone_number")
+        pattern = raw_pattern if isinstance(raw_pattern, dict) else {}
         groups.append(
             {
                 "country_iso": g.get("country_iso"),

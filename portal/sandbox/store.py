@@ -49,6 +49,13 @@ class Store:
     def get(self, kind: str, rid: str) -> dict[str, Any] | None:
         return self.tables.get(kind, {}).get(rid)
 
+    def require(self, kind: str, rid: str) -> dict[str, Any]:
+        """A record another record points at; its absence means the sandbox state is broken."""
+        record = self.get(kind, rid)
+        if record is None:
+            raise LookupError(f"sandbox state is inconsistent: no {kind} {rid}")
+        return record
+
     def all(self, kind: str) -> list[dict[str, Any]]:
         return list(self.tables.get(kind, {}).values())
 

@@ -262,8 +262,8 @@ def run_due(sb: Sandbox) -> None:
             expired_subs.append(n["sub_id"])
     for sub_id, lines in rejected.items():
         deadline = min(
-            (sb.store.get("number", nid)["deadline"] or now)
-            for nid in sb.store.get("sub", sub_id)["number_ids"]
+            (sb.store.require("number", nid)["deadline"] or now)
+            for nid in sb.store.require("sub", sub_id)["number_ids"]
         )
         body = (
             "Some requirement values were declined:\n"

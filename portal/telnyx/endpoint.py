@@ -10,8 +10,8 @@ from pydantic import BaseModel, ValidationError
 
 from portal.telnyx.creating import create_once
 from portal.telnyx.errors import UnexpectedResponseError
-from portal.telnyx.http import Transport
-from portal.telnyx.pagination import filter_params, iter_pages
+from portal.telnyx.http import Transport, decode_json
+from portal.telnyx.pagination import Page, fetch_page, filter_params, iter_pages
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -84,7 +84,7 @@ class Endpoints:
         if not response.content:
             return None
         try:
-            return unwrap(response.json())
+            return unwrap(decode_json(response))
         except ValueError:
             raise UnexpectedResponseError(
                 "Telnyx answered with a body that is not JSON",
@@ -107,7 +107,7 @@ class Endpoints:
         response = self._transport.request("DELETE", path)
         if response.status_code == 404 or not response.content:
             return None
-        data = unwrap(response.json())
+        data = unwrap(decode_json(response))
         return parse(model, data) if isinstance(data, dict) else None
 
     def _iter(
@@ -126,6 +126,27 @@ class Endpoints:
             path,
             parser(model),
             params=params,
+            page_size=page_size,
+            style=style,
+        )
+
+    def _page(
+        self,
+        model: type[M],
+        path: str,
+        filters: Mapping[str, Any] | None = None,
+        *,
+        number: int = 1,
+        style: str = "deep",
+        page_size: int = 250,
+    ) -> Page[M]:
+        """One page of a list, for callers that fetch the later pages concurrently."""
+        return fetch_page(
+            self._transport,
+            path,
+            parser(model),
+            params=filter_params(filters),
+            number=number,
             page_size=page_size,
             style=style,
         )

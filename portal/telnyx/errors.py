@@ -7,6 +7,7 @@ tasks branch on ``permanent``: a permanent error will fail the same way again, a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,10 +215,13 @@ def error_from_response(
     )
 
 
-def request_id_of(response: httpx.Response) -> str | None:
-    """Telnyx's request id for support tickets, under whichever header name is present."""
+def request_id_of(response: httpx.Response, headers: Mapping[str, str] | None = None) -> str | None:
+    """Telnyx's request id for support tickets, under whichever header name is present.
+
+    ``headers``: the response headers with lower-case names, when the caller has them."""
+    source: Mapping[str, str] | httpx.Headers = response.headers if headers is None else headers
     for name in ("x-request-id", "request-id", "x-telnyx-request-id"):
-        value = response.headers.get(name)
+        value = source.get(name)
         if value:
             return value
     return None

@@ -17,7 +17,7 @@ from portal.telnyx.models import (
     NumberOrderPhoneNumber,
     SearchResult,
 )
-from portal.telnyx.pagination import filter_params
+from portal.telnyx.pagination import Page, filter_params
 
 
 def _meta(payload: Any) -> dict[str, Any]:
@@ -118,6 +118,20 @@ class NumbersMixin(Endpoints):
         """
         return self._iter(
             NumberOrderPhoneNumber, "number_order_phone_numbers", filters, style="undeclared"
+        )
+
+    def number_order_phone_numbers_page(
+        self, page_number: int = 1, **filters: Any
+    ) -> Page[NumberOrderPhoneNumber]:
+        """One page (250 records when Telnyx honours the size) of
+        :meth:`iter_number_order_phone_numbers`; ``page.later_numbers`` on the first page says
+        which pages remain, so a caller with a thread pool can fetch them side by side."""
+        return self._page(
+            NumberOrderPhoneNumber,
+            "number_order_phone_numbers",
+            filters,
+            number=page_number,
+            style="undeclared",
         )
 
     def get_number_order_phone_number(self, id: str) -> NumberOrderPhoneNumber:

@@ -7,21 +7,34 @@ A filter sent without the wrapper is silently ignored and the API returns unfilt
 Booleans go as ``true``/``false``; lists are comma-joined, as the official SDK sends them.
 
 Paging is ``page[number]``/``page[size]`` (max 250) except ``/inexplicit_number_orders``, which
-takes flat ``page_number``/``page_size``. Some lists return ``meta`` without declaring page
-parameters; for those the first page is fetched without any and more pages are asked for only if
-``meta`` says there are more, stopping if the API ignores the page number.
+takes flat ``page_number``/``page_size``. Some lists (``/number_order_phone_numbers``,
+``/sub_number_orders``, ``/comments``, ...) answer with paging ``meta`` but do not declare page
+parameters; their default page is 20 records, so listing 5,000 numbers would take 250 calls.
+For those ("undeclared" style) the client still asks for ``page[size]=250``: an API that ignores
+the size just pages at its default, and the client only ever follows ``meta.total_pages``, so
+nothing is lost. Should Telnyx ever refuse the size (400 naming ``page[size]``), that list is
+asked again without it, and the refusal is remembered for the life of the process. Paging
+stops when ``meta`` says there are no more pages, or when the API ignores the page number
+(the same records twice).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
-from portal.telnyx.http import Transport
+from portal.telnyx.errors import InvalidRequestError
+from portal.telnyx.http import Transport, decode_json
 
 T = TypeVar("T")
 MAX_PAGE_SIZE = 250
+
+# Paths of undeclared-paging lists that answered 400 to page[size] (process-wide, rare).
+_SIZE_REFUSED: set[str] = set()
+_SIZE_REFUSED_LOCK = threading.Lock()
 
 
 def wire_value(value: Any) -> str:
@@ -80,6 +93,73 @@ def _total_pages(payload: Any) -> int | None:
         return None
 
 
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its records, its number and how many pages ``meta`` announced
+    (``None`` when the answer had no paging ``meta``)."""
+
+    items: list[T]
+    number: int
+    total_pages: int | None
+    ids: tuple[Any, ...] = ()
+
+    @property
+    def later_numbers(self) -> range:
+        """The page numbers still to fetch after this first page (empty when it was all)."""
+        if self.number != 1 or not self.items or not self.total_pages:
+            return range(0)
+        return range(2, self.total_pages + 1)
+
+
+def _page_query(style: str, path: str, number: int, size: int) -> list[tuple[str, str]]:
+    if style == "deep":
+        return [("page[number]", str(number)), ("page[size]", str(size))]
+    if style == "flat":
+        return [("page_number", str(number)), ("page_size", str(size))]
+    query = [("page[number]", str(number))] if number > 1 else []
+    if path not in _SIZE_REFUSED:
+        query.append(("page[size]", str(size)))
+    return query
+
+
+def _refuses_size(exc: InvalidRequestError) -> bool:
+    return exc.status == 400 and any(
+        "page" in (detail.parameter or "") or "page" in (detail.pointer or "")
+        for detail in exc.errors
+    )
+
+
+def fetch_page(
+    transport: Transport,
+    path: str,
+    parse: Callable[[Any], T],
+    *,
+    params: list[tuple[str, str]] | None = None,
+    number: int = 1,
+    page_size: int = MAX_PAGE_SIZE,
+    style: str = "deep",
+) -> Page[T]:
+    """``GET path`` for page ``number`` (see the module docstring for the three styles)."""
+    size = max(1, min(page_size, MAX_PAGE_SIZE))
+    query = list(params or []) + _page_query(style, path, number, size)
+    try:
+        payload = decode_json(transport.request("GET", path, params=query))
+    except InvalidRequestError as exc:
+        if style != "undeclared" or path in _SIZE_REFUSED or not _refuses_size(exc):
+            raise
+        with _SIZE_REFUSED_LOCK:
+            _SIZE_REFUSED.add(path)
+        return fetch_page(
+            transport, path, parse, params=params, number=number, page_size=size, style=style
+        )
+    items = _data(payload)
+    ids = tuple(item.get("id") if isinstance(item, dict) else item for item in items)
+    total = _total_pages(payload)
+    if total is None and style != "undeclared" and len(items) >= size:
+        total = number + 1  # no meta, but a full page: there may be more
+    return Page([parse(item) for item in items], number, total, ids)
+
+
 def iter_pages(
     transport: Transport,
     path: str,
@@ -90,37 +170,27 @@ def iter_pages(
     style: str = "deep",
     max_pages: int = 10_000,
 ) -> Iterator[T]:
-    """Yield every item of every page of ``GET path``.
+    """Yield every item of every page of ``GET path``, one page after the other.
 
     ``style``: ``"deep"`` (page[number]/page[size]), ``"flat"`` (page_number/page_size) or
-    ``"undeclared"`` (first page plain, later pages only when ``meta`` promises them).
+    ``"undeclared"`` (page[size] asked for, later pages only when ``meta`` promises them).
     """
-    base = list(params or [])
-    size = max(1, min(page_size, MAX_PAGE_SIZE))
     number = 1
-    previous_ids: list[Any] | None = None
+    previous: tuple[Any, ...] | None = None
     while number <= max_pages:
-        query = list(base)
-        if style == "deep":
-            query += [("page[number]", str(number)), ("page[size]", str(size))]
-        elif style == "flat":
-            query += [("page_number", str(number)), ("page_size", str(size))]
-        elif number > 1:
-            query += [("page[number]", str(number))]
-        payload = transport.request("GET", path, params=query).json()
-        items = _data(payload)
-        ids = [item.get("id") if isinstance(item, dict) else item for item in items]
-        if previous_ids is not None and ids == previous_ids:
+        page = fetch_page(
+            transport,
+            path,
+            parse,
+            params=params,
+            number=number,
+            page_size=page_size,
+            style=style,
+        )
+        if previous is not None and page.ids == previous:
             return  # the API ignored the page number: we have everything it will give
-        for item in items:
-            yield parse(item)
-        total = _total_pages(payload)
-        if not items:
+        yield from page.items
+        if not page.items or page.total_pages is None or number >= page.total_pages:
             return
-        if total is not None:
-            if number >= total:
-                return
-        elif style == "undeclared" or len(items) < size:
-            return
-        previous_ids = ids
+        previous = page.ids
         number += 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from portal.telnyx.creating import new_reference
@@ -12,7 +12,9 @@ from portal.telnyx.models import NumberReservation
 
 class ReservationsMixin(Endpoints):
     def create_reservation(
-        self, phone_numbers: list[str | Mapping[str, Any]], customer_reference: str | None = None
+        self,
+        phone_numbers: Sequence[str | Mapping[str, Any]],
+        customer_reference: str | None = None,
     ) -> NumberReservation:
         """POST /number_reservations (CreateNumberReservation), reconciled by reference."""
         reference = customer_reference or new_reference("hold")

@@ -7,7 +7,7 @@ from typing import Any
 
 from portal.telnyx.endpoint import Endpoints, requirement_values, seg
 from portal.telnyx.models import SubNumberOrder
-from portal.telnyx.pagination import filter_params
+from portal.telnyx.pagination import Page, filter_params
 
 
 class SubOrdersMixin(Endpoints):
@@ -18,6 +18,13 @@ class SubOrdersMixin(Endpoints):
         ``phone_numbers_count``, ``include_phone_numbers``.
         """
         return self._iter(SubNumberOrder, "sub_number_orders", filters, style="undeclared")
+
+    def sub_number_orders_page(self, page_number: int = 1, **filters: Any) -> Page[SubNumberOrder]:
+        """One page of :meth:`iter_sub_number_orders` (see
+        :meth:`number_order_phone_numbers_page`)."""
+        return self._page(
+            SubNumberOrder, "sub_number_orders", filters, number=page_number, style="undeclared"
+        )
 
     def get_sub_number_order(self, id: str, include_phone_numbers: bool = False) -> SubNumberOrder:
         """GET /sub_number_orders/{id} (GetSubNumberOrder). Embedded numbers stop at 50; use

@@ -241,3 +241,40 @@ def test_p19_killing_the_worker_mid_patch_submits_once_with_identical_bodies(
     assert Submission.objects.count() == 1
     assert SubmissionItem.objects.filter(submission=submission).exclude(telnyx_id="").count() == 2
     assert recovery <= VISIBILITY_TIMEOUT + 5 + 5  # + worker start-up on a busy machine
+
+
+@pytest.mark.timeout(120)
+def test_a_telnyx_outage_is_retried_then_reported_and_the_user_retry_succeeds(
+    sandbox, celery_worker_factory, vault_root, alice, alice_client
+):
+    from compliance.models import SubmissionPolicy
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    celery_worker_factory(
+        env={
+            "TELNYX_API_BASE": sandbox.base_url,
+            "TELNYX_API_KEY": sandbox.api_key,
+            "DOCUMENT_STORAGE_ROOT": str(vault_root),
+            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
+            "TELNYX_RETRY_BUDGET_SECONDS": "1",
+            "COMPLIANCE_SUBMISSION_MAX_RETRIES": "1",
+        }
+    )
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    sandbox.script(method="PATCH", path=patch_path, action="status", status=503, times=100)
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = wait_for_status(Submission.objects.get(), Submission.Status.FAILED, timeout=60)
+    assert "Telnyx did not answer after several attempts" in submission.error
+    assert len(sandbox.requests(path=patch_path, method="PATCH")) >= 2
+    assert submission.attempts >= 1
+
+    sandbox.reset()  # Telnyx is back
+    retry_url = reverse("compliance:submission-retry", args=[submission.public_id])
+    assert alice_client.post(retry_url).status_code == 302
+    submission = wait_for_status(submission, Submission.Status.SUBMITTED, timeout=30)
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+    assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 1
+    bodies = {r["body"] for r in sandbox.requests(path=patch_path, method="PATCH")}
+    assert len(bodies) == 1  # every attempt sent the same stored payload

@@ -182,3 +182,16 @@ def test_catalogue_shapes_are_normalised():
     from compliance.catalogue import normalise_field_type
 
     assert normalise_field_type("address_id") == "address"
+
+
+def test_an_action_requirement_needs_no_value(document, alice):
+    action = str(uuid.uuid4())
+    RequirementType.objects.create(telnyx_id=action, name="ID check", field_type="action")
+    form = RequirementForm(
+        {},
+        requirements=[{"requirement_id": action, "field_type": "action"}],
+        types=RequirementType.objects.in_bulk(field_name="telnyx_id"),
+    )
+    assert form.is_valid(), form.errors
+    assert form.values(user=alice) == {}
+    assert form.sections[0]["kind"] == "action"

@@ -27,6 +27,9 @@ def submitted(
 def test_a_profile_saved_from_a_submission_prefills_another_sub_order(
     sandbox, submitted, alice, maria_client, alice_client
 ):
+    page_url = reverse("compliance:sub-order", args=[submitted.sub_order.public_id])
+    assert "Save as profile" in maria_client.get(page_url).content.decode()
+    assert "Save as profile" not in alice_client.get(page_url).content.decode()
     response = maria_client.post(
         reverse("compliance:profiles"),
         {"name": "Acme Widgets GmbH", "kind": "business", "submission": submitted.public_id},
@@ -40,6 +43,15 @@ def test_a_profile_saved_from_a_submission_prefills_another_sub_order(
     page = alice_client.get(f"{url}?profile={profile.public_id}").content.decode()
     assert "Pre-filled from profile Acme Widgets GmbH" in page
     assert 'value="Acme Widgets GmbH"' in page
+    # The prefilled values (document included) are accepted on the other sub order, which
+    # asks for the same requirement ids (same country and type).
+    from compliance.forms import data_from_values
+    from compliance.models import Document
+
+    assert Document.objects.get().profile == profile
+    data = {**data_from_values(profile.values), "action": "submit"}
+    response = alice_client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[-2000:]
 
 
 def test_p35_staff_cannot_create_profiles(submitted, alice_client):
@@ -92,3 +104,24 @@ def test_the_catalogue_is_cached_from_telnyx(sandbox, db):
         "phone_number_type": "local",
         "action": "ordering",
     } in name.applies_to or name.applies_to
+
+
+def test_a_group_can_be_attached_to_one_number_only(sandbox, submitted, alice, maria, maria_client):
+    profile = profiles.profile_from_submission("Acme", "business", submitted.values, maria)
+    other = place_sandbox_order(sandbox, alice, count=2).sub_orders.get()
+    number = other.numbers.order_by("phone_number").first()
+    response = maria_client.post(
+        reverse("compliance:profile-group", args=[profile.public_id]),
+        {"sub_order": str(other.public_id), "number": str(number.public_id)},
+    )
+    assert response.status_code == 302
+    link = RequirementGroupLink.objects.get()
+    assert link.attached_to == [str(number.public_id)]
+    path = f"/v2/number_order_phone_numbers/{number.telnyx_id}/requirement_group"
+    assert len(sandbox.requests(path=path, method="POST")) == 1
+    assert (
+        sandbox.requests(
+            path=f"/v2/sub_number_orders/{other.telnyx_id}/requirement_group", method="POST"
+        )
+        == []
+    )

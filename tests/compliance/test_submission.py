@@ -189,3 +189,54 @@ def test_inline_validation_answers_with_the_field_fragment(sandbox, de_sub_order
     assert "at least 2 characters" in body
     assert "<html" not in body
     assert f'id="section-{name}"' in body
+
+
+def test_a_sub_order_that_is_no_longer_pending_takes_no_submission(
+    sandbox, de_sub_order, alice_client
+):
+    document_id = upload(alice_client, de_sub_order)
+    type(de_sub_order).objects.filter(pk=de_sub_order.pk).update(status="cancelled")
+    response = submit(alice_client, de_sub_order, form_data(de_sub_order, document_id))
+    assert response.status_code == 400
+    assert "This sub order is cancelled" in response.content.decode()
+    assert Submission.objects.count() == 0
+
+
+def test_p16_a_duplicate_delivery_waits_while_another_worker_holds_the_submission(
+    sandbox, de_sub_order, alice, alice_client
+):
+    from celery.exceptions import Retry
+
+    from compliance.tasks import step_lock, upload_submission_documents
+    from orders.placing import advisory_lock
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    document_id = upload(alice_client, de_sub_order)
+    submit(alice_client, de_sub_order, form_data(de_sub_order, document_id))
+    submission = Submission.objects.get()
+    assert submission.status == Submission.Status.QUEUED  # on_commit not run in this test
+    # Another "worker" (a second database session) holds the submission's lock.
+    import threading
+
+    from django.db import connection
+
+    held, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        with advisory_lock("compliance.submission", submission.pk):
+            held.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    held.wait(10)
+    try:
+        with pytest.raises(Retry):
+            upload_submission_documents.apply(args=[submission.pk], throw=True)
+        assert sandbox.requests(path="/v2/documents", method="POST") == []
+    finally:
+        release.set()
+        thread.join()
+    with step_lock(submission.pk) as acquired:
+        assert acquired

@@ -16,6 +16,7 @@ from orders.models import NumberOrder, PlacingState, SubNumberOrder
 from orders.placing import OrderOptions, PlacingRefused, create_intent, errors_per_number
 from orders.selection import SelectedNumber, Selection
 from orders.tasks import relay_outbox
+from portal.telnyx import reset_client
 from portal.telnyx.errors import ErrorDetail, InvalidRequestError
 
 from .conftest import pick_numbers, review_intent, wait_for, wait_placed
@@ -126,7 +127,9 @@ def test_p10_a_worker_killed_during_the_post_leaves_exactly_one_order(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_p10_a_post_dropped_before_commit_is_sent_again_once(sandbox, alice):
+def test_p10_a_post_dropped_before_commit_is_sent_again_once(sandbox, alice, settings):
+    settings.TELNYX_READ_TIMEOUT = 2
+    reset_client()
     numbers = sandbox.search("US", "local", limit=1)
     order = _intent(alice, numbers)
     sandbox.script(method="POST", path="/v2/number_orders", action="drop_before_commit", times=1)
@@ -260,3 +263,23 @@ def test_the_review_place_form_is_not_shown_for_an_empty_selection(alice_client)
     html = alice_client.get(reverse("orders:review")).content.decode()
     assert "The selection is empty" in html and 'name="intent"' not in html
     assert SubNumberOrder.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_p22_an_intent_that_keeps_crashing_its_worker_is_stopped(alice, settings):
+    settings.ORDERS_PLACING_MAX_ATTEMPTS = 3
+    order = _intent(alice, ["+15550000001"])
+    NumberOrder.objects.filter(pk=order.pk).update(
+        placing_attempts=3, placing_state=PlacingState.PLACING
+    )
+    assert placing.place(order.pk) == PlacingState.DEAD
+    order.refresh_from_db()
+    assert order.placing_state == PlacingState.DEAD and "too many attempts" in order.placing_error
+
+
+def test_p13_a_retry_waits_at_least_as_long_as_telnyx_asked():
+    from orders.tasks import _countdown
+
+    assert all(_countdown(0, asked=7) >= 7 for _ in range(20))
+    assert all(1 <= _countdown(3) <= 8 for _ in range(20))
+    assert _countdown(30, asked=10_000) <= 600

@@ -72,3 +72,9 @@ def test_the_deadline_countdown_says_overdue_soon_or_no_deadline():
     assert "in 5 h 30 min" in soon and "countdown-soon" in soon
     assert "in 2 d 3 h" in later
     assert "No deadline" in none
+
+
+def test_history_timestamps_are_shown_readably():
+    tpl = Template("{% load orders_tags %}{{ v|as_datetime }}")
+    assert tpl.render(Context({"v": "2026-11-30T03:08:10.689505+00:00"})) == "2026-11-30 03:08 UTC"
+    assert tpl.render(Context({"v": ""})) == "none"

@@ -7,7 +7,14 @@ from django.db import connection
 from django.urls import reverse
 
 from orders import sync
-from orders.models import NumberOrder, NumberStatusChange, OrderedNumber, SubNumberOrder, SyncRun
+from orders.models import (
+    NumberOrder,
+    NumberStatusChange,
+    OrderedNumber,
+    PlacingState,
+    SubNumberOrder,
+    SyncRun,
+)
 from orders.schedule import SYNC_TASK, clamp_expiry
 
 from .helpers import place_now
@@ -145,3 +152,71 @@ def test_the_beat_entry_is_editable_and_always_expires_before_the_next_run(db):
     task.refresh_from_db()
     assert task.expire_seconds == 24
     assert NumberOrder.objects.count() == 0
+
+
+def test_the_beat_task_runs_the_sync_in_a_worker(sandbox, alice, orders_worker):
+    from orders.tasks import sync_pending_orders
+
+    from .conftest import wait_for
+
+    order = place_now(alice, sandbox, [("US", "local", 1)])
+    sandbox.advance(120)
+    sync_pending_orders.delay()
+    wait_for(
+        lambda: NumberOrder.objects.get(pk=order.pk).status == "success", 30, "the worker's sync"
+    )
+    assert SyncRun.objects.filter(state=SyncRun.State.DONE).exists()
+
+
+def mirror_order_placed_outside(sandbox, country: str, count: int) -> NumberOrder:
+    """An order placed straight at the sandbox and mirrored in bulk (placing through the app
+    would fetch every number by id, which is not what this test is about)."""
+    created = sandbox.order(sandbox.search(country, "local", limit=count))
+    order = NumberOrder.objects.create(
+        telnyx_id=created["id"],
+        customer_reference=created["customer_reference"],
+        status=created["status"],
+        phone_numbers_count=len(created["phone_numbers"]),
+        placing_state=PlacingState.PLACED,
+    )
+    sub = SubNumberOrder.objects.create(
+        telnyx_id=created["sub_number_orders_ids"][0],
+        number_order=order,
+        country_code=country,
+        phone_number_type="local",
+        status="pending",
+    )
+    OrderedNumber.objects.bulk_create(
+        OrderedNumber(
+            telnyx_id=n["id"],
+            number_order=order,
+            sub_order=sub,
+            phone_number=n["phone_number"],
+            country_code=country,
+            status=n["status"],
+        )
+        for n in created["phone_numbers"]
+    )
+    return order
+
+
+def test_a_country_listing_longer_than_one_page_is_read_whole_with_pages_side_by_side(
+    sandbox,
+):
+    """260 pending CA numbers are listed in 2 pages of 250 (page 2 fetched on the pool once
+    page 1 told how many there are), not in 13 pages of 20 nor by 260 GETs by id, and a change
+    on the last page is seen."""
+    order = mirror_order_placed_outside(sandbox, "CA", 260)
+    sync.sync_pending(concurrency=4)
+    last = order.numbers.order_by("pk").last()
+    sandbox.force_number(last.telnyx_id, requirements_status="requirement-info-exception")
+    sandbox.clear_requests()
+    report = sync.sync_pending(concurrency=4)
+    assert not report.errors and report.changed_rows >= 1
+    last.refresh_from_db()
+    assert last.requirements_status == "requirement-info-exception"
+    gets = sandbox.requests(method="GET")
+    listings = [r for r in gets if r["path"] == "/v2/number_order_phone_numbers"]
+    assert len(listings) == 2
+    assert not [r for r in gets if r["path"].startswith("/v2/number_order_phone_numbers/")]
+    assert report.api_calls == len(gets)

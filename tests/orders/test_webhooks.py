@@ -154,3 +154,64 @@ def test_p6_pending_events_whose_task_was_lost_are_found_by_the_relay(signer):
         received_at=WebhookEvent.objects.get().received_at - timedelta(minutes=5)
     )
     assert webhooks.stale_pending_events(timedelta(seconds=30)) == [WebhookEvent.objects.get().pk]
+
+
+def test_p8_the_webhook_is_the_only_csrf_exempt_orders_view():
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), p.callback
+
+    exempt = [
+        route
+        for route, view in walk(get_resolver().url_patterns)
+        if getattr(view, "csrf_exempt", False) and route.startswith(("orders/", "webhooks/"))
+    ]
+    assert exempt == ["webhooks/telnyx"]
+
+
+def test_p36_htmx_writes_on_orders_need_the_csrf_token(alice):
+    from tests.fixtures.people import signed_in_client
+
+    client = signed_in_client(alice, enforce_csrf_checks=True)
+    response = client.post(reverse("orders:selection-clear"), headers={"HX-Request": "true"})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db(transaction=True)
+def test_p6_with_the_broker_down_the_answer_is_still_fast_and_the_relay_catches_up(
+    signer, monkeypatch, settings
+):
+    from kombu.exceptions import OperationalError
+
+    from orders import tasks
+
+    def broker_down(*args, **kwargs):
+        time.sleep(0.6)  # what connecting to a stopped Redis costs here (measured)
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.process_webhook_event, "delay", broker_down)
+    body = order_event("order-1")
+    started = time.monotonic()
+    response = post(body, signer.headers(body), Client())
+    assert response.status_code == 200
+    assert time.monotonic() - started < 0.5
+    event = WebhookEvent.objects.get()
+    assert event.state == WebhookEventState.PENDING
+    # Redis is back: the relay publishes what was never published.
+    published = []
+    monkeypatch.setattr(tasks.process_webhook_event, "delay", published.append)
+    settings.ORDERS_RELAY_EVENTS_AFTER_SECONDS = 0
+    assert tasks.relay_outbox()["events"] == 1
+    assert event.pk in published
+
+
+def test_an_event_that_keeps_failing_is_given_up_after_ten_attempts(signer):
+    body = order_event("order-1")
+    post(body, signer.headers(body))
+    WebhookEvent.objects.update(attempts=10)
+    assert webhooks.process(WebhookEvent.objects.get().pk) == WebhookEventState.FAILED

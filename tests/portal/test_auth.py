@@ -148,7 +148,13 @@ def test_p38_a_wrong_code_is_refused_with_a_message_and_logged(alice, caplog):
     response = client.post(reverse("otp-verify"), {"token": wrong})
     assert response.status_code == 200
     assert b"That code was not accepted" in response.content
-    assert f"code refused for user id {alice.pk}" in caplog.text
+    events = [r.security_event for r in caplog.records if r.name == "portal.security"]
+    (event,) = [e for e in events if e["action"] == "otp.failure"]
+    assert (event["actor"], event["object"], event["reason"]) == (
+        "alice",
+        f"user:{alice.pk}",
+        "wrong",
+    )
     assert wrong not in caplog.text
     assert client.get(reverse("home")).status_code == 302
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import math
 import os
 import tracemalloc
 
@@ -140,6 +141,43 @@ def test_number_order_phone_numbers_can_be_listed(client):
     listed = list(client.iter_number_order_phone_numbers(country_code="NL"))
     assert {n.id for n in order.phone_numbers} <= {n.id for n in listed}
     assert all(n.country_code == "NL" for n in listed)
+
+
+def test_a_listing_of_more_than_250_numbers_is_whole_in_pages_of_250(client, sandbox, contract):
+    """Telnyx pages this list at 20 by default and documents no paging; the client asks for
+    250 (the contract names it ``undeclared-paging``) and follows ``meta.total_pages``."""
+    order = client.create_number_order(
+        searched(client, "CA", 260, phone_number_type="local"), customer_reference=reference()
+    )
+    assert len(order.phone_numbers) == 260
+    sandbox.clear_requests()
+    contract.seen_deviations.clear()
+    listed = [n.id for n in client.iter_number_order_phone_numbers(country_code="CA")]
+    assert len(listed) == len(set(listed))
+    assert {n.id for n in order.phone_numbers} <= set(listed)
+    sent = sandbox.requests(path="/v2/number_order_phone_numbers", method="GET")
+    assert len(sent) == math.ceil(len(listed) / 250) >= 2
+    assert all("page%5Bsize%5D=250" in r["query"] or "page[size]=250" in r["query"] for r in sent)
+    assert ("undeclared-paging", "request GET /number_order_phone_numbers") in {
+        (name, what.split("?")[0]) for name, what in contract.seen_deviations
+    }
+
+
+def test_one_page_of_a_list_tells_a_concurrent_caller_which_pages_remain(client):
+    client.create_number_order(
+        searched(client, "CA", 3, phone_number_type="local"), customer_reference=reference()
+    )
+    first = client.number_order_phone_numbers_page(country_code="CA")
+    assert first.total_pages is not None
+    later = [
+        client.number_order_phone_numbers_page(n, country_code="CA") for n in first.later_numbers
+    ]
+    ids = [n.id for page in (first, *later) for n in page.items]
+    assert sorted(ids) == sorted(
+        n.id for n in client.iter_number_order_phone_numbers(country_code="CA")
+    )
+    pending = client.sub_number_orders_page(status="pending")
+    assert all(s.status == "pending" for s in pending.items)
 
 
 def test_comments_are_posted_listed_and_marked_read(client):
@@ -285,7 +323,8 @@ def test_a_block_order_is_placed_and_listed(client):
 
 
 def test_a_reservation_is_made_and_extended(client):
-    numbers = searched(client, "US", 1, phone_number_type="local")
+    # Only a reservable number can be held (about 1 in 10 US numbers is not).
+    numbers = searched(client, "US", 1, phone_number_type="local", reservable=True)
     reservation = client.create_reservation(numbers)
     assert [n.phone_number for n in reservation.phone_numbers] == numbers
     first_expiry = reservation.phone_numbers[0].expired_at

@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 
 import httpx
 
+from portal.telnyx import pagination
 from portal.telnyx.http import Transport
-from portal.telnyx.pagination import encode_deep, filter_params, iter_pages
+from portal.telnyx.pagination import encode_deep, fetch_page, filter_params, iter_pages
 
 
 def test_flat_nested_and_double_underscore_filters_are_wrapped():
@@ -58,7 +59,7 @@ def test_declared_paging_walks_every_page_at_the_maximum_size():
     assert {p["page[size]"] for p in seen} == {"250"}
 
 
-def test_undeclared_paging_asks_for_more_only_when_meta_promises_it():
+def test_undeclared_paging_asks_for_250_and_more_pages_only_when_meta_promises_them():
     seen: list[dict] = []
 
     def pages(n):
@@ -66,8 +67,60 @@ def test_undeclared_paging_asks_for_more_only_when_meta_promises_it():
 
     items = list(iter_pages(_pager(pages, seen), "comments", dict, style="undeclared"))
     assert [i["id"] for i in items] == ["1", "2"]
-    assert seen[0] == {}
-    assert seen[1] == {"page[number]": "2"}
+    assert seen == [{"page[size]": "250"}, {"page[number]": "2", "page[size]": "250"}]
+
+
+def test_undeclared_paging_without_meta_stops_after_the_first_page():
+    seen: list[dict] = []
+
+    def pages(n):
+        return {"data": [{"id": f"{n}-{i}"} for i in range(250)]}
+
+    items = list(iter_pages(_pager(pages, seen), "comments", dict, style="undeclared"))
+    assert len(items) == 250
+    assert len(seen) == 1
+
+
+def test_a_list_that_refuses_page_size_is_asked_again_without_it(monkeypatch):
+    """Telnyx does not document paging on these lists; should one ever answer 400 to
+    ``page[size]``, the list still comes back whole (paged at Telnyx's default)."""
+    monkeypatch.setattr(pagination, "_SIZE_REFUSED", set())
+    seen: list[dict] = []
+
+    def handler(request):
+        params = dict(request.url.params)
+        seen.append(params)
+        if "page[size]" in params:
+            error = {"code": "10015", "title": "Bad page size", "source": {"parameter": "page"}}
+            return httpx.Response(400, json={"errors": [error]})
+        number = int(params.get("page[number]", "1"))
+        return httpx.Response(200, json={"data": [{"id": number}], "meta": {"total_pages": 2}})
+
+    transport = Transport(
+        "https://api.example.test/v2", "KEY", transport=httpx.MockTransport(handler)
+    )
+    assert [
+        i["id"] for i in iter_pages(transport, "requirement_types", dict, style="undeclared")
+    ] == [1, 2]
+    assert seen == [{"page[size]": "250"}, {}, {"page[number]": "2"}]
+    # Remembered: the next listing of that path does not ask again.
+    seen.clear()
+    list(iter_pages(transport, "requirement_types", dict, style="undeclared"))
+    assert seen == [{}, {"page[number]": "2"}]
+
+
+def test_a_first_page_says_which_pages_remain_for_concurrent_callers():
+    seen: list[dict] = []
+
+    def pages(n):
+        return {"data": [{"id": f"{n}"}], "meta": {"total_pages": 4}}
+
+    first = fetch_page(_pager(pages, seen), "sub_number_orders", dict, style="undeclared")
+    assert first.items == [{"id": "1"}]
+    assert list(first.later_numbers) == [2, 3, 4]
+    third = fetch_page(_pager(pages, seen), "sub_number_orders", dict, number=3, style="undeclared")
+    assert third.items == [{"id": "3"}]
+    assert list(third.later_numbers) == []
 
 
 def test_paging_stops_when_the_api_ignores_the_page_number():

@@ -116,3 +116,97 @@ def test_the_bucket_key_carries_no_secret(bucket_name):
     keys = redis.Redis.from_url(settings.REDIS_URL).keys("telnyx:ratelimit:*")
     assert keys
     assert all(b"SECRET" not in k for k in keys)
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _count_round_trips(limiter, monkeypatch) -> list[int]:
+    trips: list[int] = []
+    script = limiter._acquire
+
+    def counted(*args, **kwargs):
+        trips.append(1)
+        return script(*args, **kwargs)
+
+    monkeypatch.setattr(limiter, "_acquire", counted)
+    return trips
+
+
+def test_a_fast_budget_is_reserved_in_batches_of_one_round_trip(bucket_name, monkeypatch):
+    limiter = make(1000, bucket_name)
+    trips = _count_round_trips(limiter, monkeypatch)
+    assert limiter.batch == 64
+    assert [limiter.reserve() for _ in range(128)] == [0.0] * 128
+    assert len(trips) == 2
+
+
+def test_batching_lowers_the_shared_burst_so_the_global_budget_stays_exact(bucket_name):
+    """Held tokens may be spent up to one lease late, so the shared bucket bursts rate * lease
+    less: at 100 req/s the first 90 slots are free, the next ones are paced."""
+    limiter = make(100, bucket_name)
+    assert (limiter.batch, limiter.shared_capacity) == (10, 90.0)
+    waits = [limiter.reserve() for _ in range(100)]
+    assert waits[:90] == [0.0] * 90
+    assert waits[90] == pytest.approx(0.01, abs=0.005)
+    assert waits[99] == pytest.approx(0.1, abs=0.02)
+
+
+def test_a_held_token_older_than_its_lease_is_dropped_not_spent(bucket_name, monkeypatch):
+    clock = _Clock()
+    limiter = make(100, bucket_name, clock=clock)
+    trips = _count_round_trips(limiter, monkeypatch)
+    limiter.reserve()
+    limiter.reserve()
+    assert len(trips) == 1  # the second came from the batch
+    clock.now += limiter.lease + 0.01
+    limiter.reserve()
+    assert len(trips) == 2  # the 8 left over were too old: a fresh round trip
+
+
+def test_p13_a_pause_also_drops_what_this_process_held(bucket_name):
+    limiter = make(100, bucket_name)
+    limiter.reserve()  # holds 9 more
+    limiter.pause(1.0)
+    assert limiter.reserve() == pytest.approx(1.0, abs=0.05)
+
+
+def test_slow_budgets_are_still_reserved_one_token_at_a_time(bucket_name):
+    limiter = make(10, bucket_name)
+    assert (limiter.batch, limiter.shared_capacity) == (1, 10.0)
+
+
+def test_batching_processes_together_stay_under_the_rate(bucket_name):
+    """Three processes each take 40 slots at 40/s in batches of 4: no one-second window may
+    hold more than burst (40) + rate (40) requests, and 120 requests span at least 2 s."""
+    script = textwrap.dedent(
+        f"""
+        import time
+        from portal.telnyx.ratelimit import RateLimiter
+        limiter = RateLimiter(40, {settings.REDIS_URL!r}, name={bucket_name!r})
+        assert limiter.batch == 4
+        for _ in range(40):
+            limiter.acquire()
+            print(time.time(), flush=True)
+        """
+    )
+    make(40, bucket_name)
+    procs = [
+        subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+        for _ in range(3)
+    ]
+    stamps = []
+    for proc in procs:
+        out, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 0
+        stamps += [float(line) for line in out.split()]
+    stamps.sort()
+    assert len(stamps) == 120
+    assert stamps[-1] - stamps[0] >= 1.9
+    for i, start in enumerate(stamps):
+        assert len([s for s in stamps[i:] if s < start + 1.0]) <= 80

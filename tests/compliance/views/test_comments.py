@@ -32,6 +32,8 @@ def declined_sub_order(
 def test_opening_the_thread_marks_admin_comments_read_at_telnyx(
     sandbox, declined_sub_order, alice_client
 ):
+    page_url = reverse("compliance:sub-order", args=[declined_sub_order.public_id])
+    assert "data-unread" in alice_client.get(page_url).content.decode()
     url = reverse("compliance:comments", args=[declined_sub_order.public_id])
     response = alice_client.get(url, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -43,6 +45,7 @@ def test_opening_the_thread_marks_admin_comments_read_at_telnyx(
     marks = [r for r in sandbox.requests(method="PATCH") if r["path"].endswith("/read")]
     assert len(marks) == admin.count()
     assert not admin.filter(read_at__isnull=True).exists()
+    assert "data-unread" not in alice_client.get(page_url).content.decode()
     # Opening it again shows nothing as new and sends nothing.
     again = alice_client.get(url, headers={"HX-Request": "true"}).content.decode()
     assert "<strong>new</strong>" not in again

@@ -154,3 +154,53 @@ def test_p43_the_admin_change_view_of_a_document_is_logged(maria_client, maria, 
     assert list(DocumentAccess.objects.values_list("purpose", "user_id")) == [
         ("admin_view", maria.pk)
     ]
+
+
+def test_the_form_widget_upload_returns_a_hidden_input_named_after_the_requirement(
+    alice_client, sub_order
+):
+    upload = SimpleUploadedFile("bill.png", samples.png(), content_type="image/png")
+    response = alice_client.post(
+        reverse(UPLOAD),
+        {
+            "file_req_abc": upload,
+            "field": "req_abc",
+            "file_field": "file_req_abc",
+            "sub_order": str(sub_order.public_id),
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    document = Document.objects.get()
+    assert document.sub_order == sub_order
+    body = response.content.decode()
+    assert f'name="req_abc" value="{document.public_id}"' in body
+    assert 'id="upload-result-req_abc"' in body
+
+
+def test_p26_too_many_files_in_one_request_get_400(alice_client, settings):
+    files = [SimpleUploadedFile(f"f{i}.png", samples.png()) for i in range(25)]
+    response = alice_client.post(reverse(UPLOAD), {"file": files})
+    assert response.status_code == 400
+    assert Document.objects.count() == 0
+
+
+def test_p44_a_refused_upload_is_a_security_log_line_without_the_file_name(alice_client, caplog):
+    _post(alice_client, samples.windows_executable(), "Jane-Canary-passport.pdf")
+    (record,) = [r for r in caplog.records if r.name == "portal.security"]
+    event = record.security_event
+    assert (event["action"], event["actor"], event["outcome"]) == (
+        "document.upload",
+        "alice",
+        "refused",
+    )
+    assert event["reason"].startswith("This file is not a PDF, JPEG or PNG document")
+    assert "Canary" not in record.getMessage()
+
+
+def test_p44_a_denied_document_read_is_logged(olga_client, document, caplog):
+    olga_client.get(document.get_download_url())
+    events = [r.security_event for r in caplog.records if r.name == "portal.security"]
+    assert [(e["action"], e["actor"], e["object"], e["outcome"]) for e in events] == [
+        ("document.read", "olga", f"document:{document.public_id}", "denied")
+    ]

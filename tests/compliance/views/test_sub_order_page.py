@@ -131,3 +131,36 @@ def test_p34_outsiders_get_404_on_compliance_pages(sandbox, de_sub_order, olga_c
     for url in urls:
         assert olga_client.get(url).status_code == 404
         assert client.get(url).status_code == 302
+
+
+def test_submission_status_polls_while_in_progress_and_stops_when_done(
+    sandbox, de_sub_order, alice, alice_client
+):
+    from compliance import submission as submissions_module
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": True})
+    submission = submissions_module.create_submission(
+        de_sub_order, {"x": {"type": "textual", "value": "v"}}, alice
+    )
+    url = reverse("compliance:sub-order", args=[de_sub_order.public_id])
+    page = alice_client.get(url).content.decode()
+    assert 'hx-trigger="every 3s"' in page
+    fragment = alice_client.get(url + "?part=submissions", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    Submission.objects.filter(pk=submission.pk).update(status=Submission.Status.SUBMITTED)
+    done = alice_client.get(url + "?part=submissions", headers={"HX-Request": "true"})
+    assert done.status_code == 286
+    assert "Submitted to Telnyx" in done.content.decode()
+    assert 'hx-trigger="every 3s"' not in done.content.decode()
+
+
+def test_the_page_lists_the_sub_orders_documents_with_download_links(
+    sandbox, de_sub_order, alice_client
+):
+    from compliance.models import Document
+
+    upload(alice_client, de_sub_order)
+    document = Document.objects.get()
+    page = alice_client.get(reverse("compliance:sub-order", args=[de_sub_order.public_id]))
+    assert document.get_download_url() in page.content.decode()
