@@ -20,7 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -122,6 +122,15 @@ def _claim(number: Any, kind: str, deadline: datetime | None) -> bool:
     """Record that this reminder is being sent; False when it already was."""
     try:
         with transaction.atomic():
+            # SQLite (make run) cannot build the NULLS NOT DISTINCT unique constraint (models.W047)
+            # and would claim again on every scan: look first there; its writes are serialised.
+            if (
+                not connection.features.supports_nulls_distinct_unique_constraints
+                and DeadlineReminder.objects.filter(
+                    number=number, kind=kind, deadline=deadline
+                ).exists()
+            ):
+                return False
             DeadlineReminder.objects.create(number=number, kind=kind, deadline=deadline)
     except IntegrityError:
         return False

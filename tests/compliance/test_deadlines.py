@@ -102,3 +102,29 @@ def test_the_board_lists_soonest_first_with_what_is_missing(sub_order, alice_cli
 
 def test_p34_the_board_is_not_for_outsiders(olga_client):
     assert olga_client.get(reverse("compliance:deadlines")).status_code == 404
+
+
+def test_reminders_are_not_repeated_where_the_database_lacks_the_constraint(
+    sub_order, cast, monkeypatch
+):
+    """SQLite (`make run`) cannot build the NULLS NOT DISTINCT constraint (models.W047)."""
+    from django.db import connection
+
+    constraint = next(
+        c
+        for c in DeadlineReminder._meta.constraints
+        if c.name == "compliance_one_reminder_per_deadline"
+    )
+    with connection.schema_editor() as editor:  # rolled back with the test's transaction
+        editor.remove_constraint(DeadlineReminder, constraint)
+    monkeypatch.setattr(
+        type(connection.features), "supports_nulls_distinct_unique_constraints", False
+    )
+    _set_deadline(sub_order, 70)
+    assert deadlines.send_reminders() == 1
+    assert deadlines.send_reminders() == 0
+    sub_order.status = "cancelled"
+    sub_order.save()
+    assert deadlines.send_reminders() == 1  # the auto-cancel email, whose deadline is NULL
+    assert deadlines.send_reminders() == 0
+    assert len(mail.outbox) == 2
