@@ -39,6 +39,23 @@ def test_the_selection_can_be_reserved_for_30_minutes_and_extended(sandbox, alic
     assert NumberOrder.objects.get(customer_reference=intent).reservation == reservation
 
 
+def test_a_reservation_telnyx_refused_says_so_and_offers_no_extension(sandbox, alice_client):
+    picked = pick_numbers(
+        alice_client, 2, country_code="US", phone_number_type="local", reservable="true"
+    )
+    # Someone else on the account holds them first.
+    held = sandbox.http.post(
+        "/number_reservations", json={"phone_numbers": [{"phone_number": p} for p in picked]}
+    )
+    assert held.status_code == 200, held.text
+    response = alice_client.post(reverse("orders:reserve"), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert NumberReservation.objects.get().expires_at is None
+    assert "Telnyx did not hold these numbers" in html
+    assert "Held until" not in html and "Extend by 30 minutes" not in html
+    assert "Try to reserve again" in html
+
+
 def test_someone_elses_reservation_cannot_be_extended(sandbox, alice, maria_client):
     reservation = NumberReservation.objects.create(telnyx_id=str(uuid.uuid4()), created_by=alice)
     url = reverse("orders:reservation-extend", args=[reservation.public_id])
