@@ -15,10 +15,10 @@ from typing import Any
 
 from celery import chain, shared_task
 from django.conf import settings
-from django.db import connection
 
 from compliance import submission as submissions
 from compliance.models import Submission
+from orders.placing import advisory_lock
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +35,6 @@ def submission_chain(submission_id: int) -> Any:
 @contextmanager
 def step_lock(submission_id: int) -> Iterator[bool]:
     """One worker at a time per submission (a PostgreSQL advisory lock; no-op elsewhere)."""
-    if connection.vendor != "postgresql":
-        yield True
-        return
-    from orders.placing import advisory_lock
-
     with advisory_lock("compliance.submission", submission_id) as acquired:
         yield acquired
 
