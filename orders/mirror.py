@@ -188,15 +188,16 @@ def apply_sub_order(
     order: NumberOrder,
     snapshot: SubOrderSnapshot,
     source: str,
-    existing: SubNumberOrder | None = None,
-    existing_numbers: dict[str, OrderedNumber] | None = None,
-    existing_comments: dict[str, SubOrderComment] | None = None,
+    existing: SubNumberOrder | Any | None = None,
+    existing_numbers: dict[str, OrderedNumber] | dict[str, Any] | None = None,
+    existing_comments: dict[str, SubOrderComment] | dict[str, Any] | None = None,
     numbers_have_deadline: bool = True,
 ) -> Changes:
     """Mirror one sub order with its numbers and comments; write only what differs.
 
-    ``existing*`` may be passed in by a batch caller that loaded them in bulk; otherwise
-    they are read here. Nothing is locked or written when nothing differs.
+    ``existing*`` may be passed in by a batch caller that loaded them in bulk (model
+    instances or compared-columns rows, only read to decide whether anything differs);
+    otherwise they are read here. Nothing is locked or written when nothing differs.
     """
     telnyx_id = str(g(snapshot.sub, "id"))
     if existing is None:
@@ -249,14 +250,15 @@ def apply_sub_order(
 
 
 def snapshot_differs(
-    existing: SubNumberOrder | None,
+    existing: SubNumberOrder | Any | None,
     snapshot: SubOrderSnapshot,
-    numbers: dict[str, OrderedNumber],
-    comments: dict[str, SubOrderComment],
+    numbers: dict[str, OrderedNumber] | dict[str, Any],
+    comments: dict[str, SubOrderComment] | dict[str, Any],
     keep: Iterable[str] = (),
 ) -> bool:
-    """Whether writing ``snapshot`` would change anything (reads only the compared fields, so
-    rows loaded with ``.only(*SUB_COMPARED)`` / ``.only(*NUMBER_COMPARED)`` suffice)."""
+    """Whether writing ``snapshot`` would change anything. Reads only the compared fields, by
+    attribute: model instances, or rows from ``values_list(*SUB_COMPARED, named=True)`` (and
+    ``NUMBER_COMPARED`` / ``COMMENT_COMPARED``) suffice."""
     if existing is None:
         return True
     values = sub_values(snapshot.sub)
@@ -266,7 +268,7 @@ def snapshot_differs(
         return True
     for item in snapshot.numbers:
         row = numbers.get(str(g(item, "id")))
-        if row is None or row.sub_order_id != existing.pk:
+        if row is None or row.sub_order_id != existing.id:
             return True
         if _diff(row, number_values(item), keep):
             return True
