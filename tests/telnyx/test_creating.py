@@ -26,10 +26,12 @@ class FakeTelnyx:
         self.orders: list[dict] = []
         self.posts = 0
         self.lists = 0
+        self.post_requests: list[httpx.Request] = []
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
             self.posts += 1
+            self.post_requests.append(request)
             outcome = self.post_outcomes.pop(0)
             body = json.loads(request.content)
             order = {"id": f"o{self.posts}", "status": "pending", **body}
@@ -83,6 +85,29 @@ def test_p10_an_order_certainly_absent_after_the_failure_is_sent_again(failure):
     assert fake.posts == 2
     assert order.customer_reference == "intent-2"
     assert len(fake.orders) == 1
+
+
+def test_p12_a_resent_order_carries_the_same_bytes_and_no_idempotency_key():
+    fake = FakeTelnyx(["500", "ok"])
+    client_for(fake).create_number_order(["+4930111", "+4930112"], customer_reference="intent-4")
+    first, second = fake.post_requests
+    assert first.content == second.content
+    assert "idempotency-key" not in first.headers
+    assert "idempotency-key" not in second.headers
+
+
+def test_p12_no_operation_in_the_contract_declares_an_idempotency_key(contract):
+    """P12 (same key and bytes on every attempt) applies where Telnyx declares
+    Idempotency-Key. None of the operations the portal uses does, which is why creating POSTs
+    reconcile by customer_reference instead (P10). Should a spec update add the header, this
+    fails: send one key per intent, stored with the body bytes, on every attempt."""
+    declaring = []
+    for op in contract.operations:
+        for param in op.spec.get("parameters", []):
+            param, _ = contract._resolve(param, "")
+            if param.get("in") == "header" and param.get("name", "").lower() == "idempotency-key":
+                declaring.append(f"{op.method} {op.template}")
+    assert declaring == []
 
 
 def test_p10_when_the_lookup_fails_nothing_is_resent_and_the_outcome_is_ambiguous():
