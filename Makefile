@@ -12,17 +12,24 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 PYTEST_ARGS ?=
 export WEB_PORT SANDBOX_PORT
 
-.PHONY: install run test lint services browser
+.PHONY: install lock run test lint services browser audit
 
 install: $(STAMP)
 
-# Re-installs only when pyproject.toml changes, so a second `make install` is instant.
-$(STAMP): pyproject.toml
+# Installs exactly the pinned, hash-checked set in requirements.lock (P47): a file whose hash
+# differs from the lock is refused. Re-installs only when the lock changes, so a second
+# `make install` is instant. After editing dependencies in pyproject.toml: `make lock`.
+$(STAMP): requirements.lock
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found): sudo apt-get install python3.11 python3.11-venv"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $(STAMP)
+
+# Re-resolve requirements.lock from pyproject.toml (pip-tools in a throwaway venv).
+lock:
+	@test -x $(VENV)-lock/bin/pip-compile || { $(PYTHON) -m venv $(VENV)-lock && $(VENV)-lock/bin/pip install --quiet pip-tools; }
+	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
 
 services:
 	@scripts/ensure-services.sh redis postgres
@@ -38,6 +45,10 @@ lint: install
 	$(BIN)/ruff format --check .
 	PORTAL_TESTING=1 $(BIN)/mypy portal orders compliance
 
-test: install services browser lint
+# Known advisories for the pinned set (OSV); says NOT RUN, not PASS, when OSV is unreachable.
+audit:
+	@$(PYTHON) scripts/audit-deps.py
+
+test: install services browser lint audit
 	PORTAL_TESTING=1 DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python manage.py makemigrations --check --dry-run
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python -m pytest $(PYTEST_ARGS)
