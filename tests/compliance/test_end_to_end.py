@@ -245,21 +245,13 @@ def test_p19_killing_the_worker_mid_patch_submits_once_with_identical_bodies(
 
 @pytest.mark.timeout(120)
 def test_p20_a_warm_shutdown_lets_the_running_submission_finish(
-    sandbox, celery_worker_factory, vault_root, alice, alice_client
+    sandbox, worker, alice, alice_client
 ):
     """SIGTERM (a deploy, a scale-down) while the PATCH to Telnyx is in flight: the worker
     finishes that task before it exits, so the submission is recorded as sent, once."""
     from compliance.models import SubmissionPolicy
 
     SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
-    worker = celery_worker_factory(
-        env={
-            "TELNYX_API_BASE": sandbox.base_url,
-            "TELNYX_API_KEY": sandbox.api_key,
-            "DOCUMENT_STORAGE_ROOT": str(vault_root),
-            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
-        }
-    )
     sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
     patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
     sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=3, times=1)
