@@ -193,6 +193,24 @@ def test_a_single_number_fix_goes_through_the_worker(
 VISIBILITY_TIMEOUT = 4
 
 
+def submit_with_patch_held(
+    sandbox, worker, alice, alice_client, seconds: float
+) -> tuple[Submission, str]:
+    """Submit a DE sub order's values and return once the worker's PATCH has reached the
+    sandbox, which holds it ``seconds`` before answering (the moment to disturb the worker)."""
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=seconds, times=1)
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+    deadline = time.monotonic() + 30
+    while not sandbox.requests(path=patch_path, method="PATCH"):
+        assert time.monotonic() < deadline, worker.log_text()[-3000:]
+        time.sleep(0.1)
+    return submission, patch_path
+
+
 @pytest.mark.chaos
 @pytest.mark.timeout(120)
 def test_p19_killing_the_worker_mid_patch_submits_once_with_identical_bodies(
@@ -210,17 +228,7 @@ def test_p19_killing_the_worker_mid_patch_submits_once_with_identical_bodies(
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         }
     )
-    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
-    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
-    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=5, times=1)
-    document_id = upload(alice_client, sub_order)
-    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
-    submission = Submission.objects.get()
-
-    deadline = time.monotonic() + 30
-    while not sandbox.requests(path=patch_path, method="PATCH"):
-        assert time.monotonic() < deadline, worker.log_text()[-3000:]
-        time.sleep(0.1)
+    submission, patch_path = submit_with_patch_held(sandbox, worker, alice, alice_client, 5)
     worker.kill()
     started = time.monotonic()
     # kombu scans for expired unacked messages when a worker starts, then only every ~100 s:
@@ -252,17 +260,7 @@ def test_p20_a_warm_shutdown_lets_the_running_submission_finish(
     from compliance.models import SubmissionPolicy
 
     SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
-    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
-    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
-    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=3, times=1)
-    document_id = upload(alice_client, sub_order)
-    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
-    submission = Submission.objects.get()
-
-    deadline = time.monotonic() + 30
-    while not sandbox.requests(path=patch_path, method="PATCH"):
-        assert time.monotonic() < deadline, worker.log_text()[-3000:]
-        time.sleep(0.1)
+    submission, patch_path = submit_with_patch_held(sandbox, worker, alice, alice_client, 3)
     worker.terminate()
     assert worker.process is not None
     assert worker.process.wait(60) == 0, worker.log_text()[-3000:]
