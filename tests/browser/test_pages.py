@@ -128,3 +128,34 @@ def test_an_htmx_action_in_an_expired_session_leads_to_the_login_page_and_back(
     page.wait_for_url(f"{live_server.url}{order.get_absolute_url()}")
     expect(page.get_by_role("button", name="Refresh now")).to_be_visible()
     assert watched.problems == []
+
+
+def test_a_manager_changes_the_sync_interval_in_admin_under_the_csp(open_page, maria, live_server):
+    """The periodic sync's interval is edited in admin (issue 5). django-celery-beat's form
+    ships its crontab helper as an inline script our CSP refuses; ours serves it as a file."""
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    from orders.schedule import SYNC_TASK, ensure_entries
+
+    ensure_entries(PeriodicTask, IntervalSchedule, 300)
+    ten_minutes = IntervalSchedule.objects.create(every=10, period="minutes")
+    nightly = CrontabSchedule.objects.create(minute="0", hour="4")
+    task = PeriodicTask.objects.get(task=SYNC_TASK)
+    watched = open_page()
+    page = watched.page
+    sign_in(page, maria, live_server.url)
+    page.goto(f"/admin/django_celery_beat/periodictask/{task.pk}/change/")
+
+    help_text = page.locator(".field-crontab .help")
+    page.locator("#id_crontab").select_option(str(nightly.pk))
+    expect(help_text).to_contain_text("Translation: At 04:00")
+    page.locator("#id_crontab").select_option("")
+    expect(help_text).not_to_contain_text("Translation")
+
+    page.locator("#id_interval").select_option(str(ten_minutes.pk))
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    task.refresh_from_db()
+    assert task.interval_id == ten_minutes.pk
+    assert 0 < task.expire_seconds < 600  # a queued run expires before the next one is due
+    assert watched.problems == []
