@@ -39,8 +39,20 @@ def _bool(name: str, default: bool) -> bool:
 
 DEBUG = _bool("DJANGO_DEBUG", False)
 
+# Commands that only read and write migration files never sign anything or serve a request, so
+# a developer (or a pre-commit hook) may run them without the production environment. Anything
+# that could serve, sign or send still refuses to start without a real key.
+_OFFLINE_COMMANDS = frozenset({"makemigrations", "help"})
+OFFLINE_COMMAND = (
+    len(sys.argv) > 1 and Path(sys.argv[0]).name == "manage.py" and sys.argv[1] in _OFFLINE_COMMANDS
+)
+
 _INSECURE_KEY_PREFIX = "django-insecure-"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not SECRET_KEY and OFFLINE_COMMAND:
+    import secrets
+
+    SECRET_KEY = secrets.token_urlsafe(50)  # for this process only; nothing it does is kept
 if not SECRET_KEY:
     if not DEBUG and not TESTING:
         raise ImproperlyConfigured(
@@ -400,6 +412,12 @@ DOCUMENT_STORAGE_ROOT = Path(
     env.str("DOCUMENT_STORAGE_ROOT", default=str(Path(str(MEDIA_ROOT)) / "documents"))
 )
 DOCUMENT_ENCRYPTION_KEYS = env.list("DOCUMENT_ENCRYPTION_KEYS", default=[])
+if not DOCUMENT_ENCRYPTION_KEYS and OFFLINE_COMMAND:
+    import base64
+    import secrets
+
+    # A throwaway key: an offline command never reads or writes a document.
+    DOCUMENT_ENCRYPTION_KEYS = [base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()]
 if not DOCUMENT_ENCRYPTION_KEYS:
     if not DEBUG and not TESTING:
         raise ImproperlyConfigured(

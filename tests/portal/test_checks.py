@@ -96,6 +96,20 @@ def test_production_refuses_to_start_without_a_real_secret_key():
         assert "DJANGO_SECRET_KEY" in result.stderr
 
 
+def test_makemigrations_runs_without_secrets_and_serving_commands_still_refuse():
+    """Writing migration files signs nothing and serves nothing: it needs no production
+    secrets (a developer or a pre-commit hook runs it bare). Commands that can serve, sign or
+    send keep refusing."""
+    bare = production_env(DJANGO_SECRET_KEY=None, DOCUMENT_ENCRYPTION_KEYS=None)
+    result = manage("makemigrations", "--check", "--dry-run", env=bare)
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    for command in (["check"], ["migrate", "--plan"], ["runsandbox", "--print-public-key"]):
+        refused = manage(*command, env=bare)
+        assert refused.returncode != 0, command
+        assert "DJANGO_SECRET_KEY" in refused.stderr, command
+
+
 def test_debug_mode_needs_no_second_factor_and_production_does():
     code = "from django.conf import settings; print(settings.PORTAL_REQUIRE_OTP)"
     for debug, expected in [("true", "False"), ("false", "True")]:
