@@ -165,6 +165,19 @@ def number_values(item: Any) -> dict[str, Any]:
 _NUMBER_OPTIONAL = ("deadline", "locality", "bundle_id")
 
 
+# The leading columns of every compared-columns row (``*_COMPARED`` below): keys, not data.
+_ROW_KEYS = 3
+
+
+def _differs(row: Any, values: dict[str, Any], keep_missing: Iterable[str] = ()) -> bool:
+    """Whether :func:`_diff` would find anything, in one tuple comparison when ``row`` is a
+    compared-columns row holding exactly ``values``' columns (the sync compares ~6,000 records
+    per pass and nearly all are equal; attribute by attribute that was half its comparing)."""
+    if not keep_missing and isinstance(row, tuple) and len(row) - _ROW_KEYS == len(values):
+        return tuple(values.values()) != row[_ROW_KEYS:]
+    return bool(_diff(row, values, keep_missing))
+
+
 def _diff(row: Any, values: dict[str, Any], keep_missing: Iterable[str] = ()) -> list[str]:
     keep = set(keep_missing)
     out = []
@@ -264,18 +277,18 @@ def snapshot_differs(
     values = sub_values(snapshot.sub)
     if _is_backwards(existing.status, values["status"]):
         values.pop("status")
-    if _diff(existing, values):
+    if _differs(existing, values):
         return True
     for item in snapshot.numbers:
         row = numbers.get(str(g(item, "id")))
         if row is None or row.sub_order_id != existing.id:
             return True
-        if _diff(row, number_values(item), keep):
+        if _differs(row, number_values(item), keep):
             return True
     if snapshot.comments is not None:
         for item in snapshot.comments:
             comment = comments.get(str(g(item, "id")))
-            if comment is None or _diff(comment, comment_values(item)):
+            if comment is None or _differs(comment, comment_values(item)):
                 return True
     return False
 
@@ -352,7 +365,8 @@ def comment_values(item: Any) -> dict[str, Any]:
     }
 
 
-# What the comparison reads: a batch caller loads only these columns (no UUIDs, costs, ...).
+# What the comparison reads: a batch caller loads only these columns (no UUIDs, costs, ...),
+# _ROW_KEYS key columns first, then the values in the order the *_values functions give them.
 SUB_COMPARED = ("id", "telnyx_id", "number_order_id", *sub_values({}).keys())
 NUMBER_COMPARED = ("id", "telnyx_id", "sub_order_id", *number_values({}).keys())
 COMMENT_COMPARED = ("id", "telnyx_id", "sub_order_id", *comment_values({}).keys())

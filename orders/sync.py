@@ -58,6 +58,7 @@ from orders.models import (
     SubOrderComment,
     SyncRun,
 )
+from portal.heap import long_lived_frozen
 from portal.telnyx import TelnyxClient, get_client
 from portal.telnyx.errors import NotFoundError, TelnyxError
 from portal.telnyx.pagination import Page
@@ -179,6 +180,11 @@ def non_final_sub_orders() -> Any:
 
 def sync_pending(concurrency: int | None = None, chunk_size: int = 200) -> SyncReport:
     """Refresh every non-final order; resumes after the cursor of a pass that did not finish."""
+    with long_lived_frozen():
+        return _sync_pending(concurrency, chunk_size)
+
+
+def _sync_pending(concurrency: int | None, chunk_size: int) -> SyncReport:
     report = SyncReport()
     previous = SyncRun.objects.order_by("-pk").first()
     resume_after = previous.cursor if previous and previous.state != SyncRun.State.DONE else 0
@@ -315,22 +321,37 @@ class _Chunk:
     pending: _Listing | None = None
 
 
+def _ascending_runs(pks: list[int], size: int) -> list[list[int]]:
+    """``pks`` cut into runs of at most ``size`` ascending keys (a resumed pass wraps around:
+    no run spans the wrap), so each run is "the non-final sub orders between two keys"."""
+    runs: list[list[int]] = []
+    for pk in pks:
+        if runs and len(runs[-1]) < size and pk > runs[-1][-1]:
+            runs[-1].append(pk)
+        else:
+            runs.append([pk])
+    return runs
+
+
 def _load_chunk(pks: list[int]) -> _Chunk:
     """The chunk's rows, only the columns the comparison reads (the parent order is read
-    only for a sub order that changed)."""
-    subs = list(
-        SubNumberOrder.objects.filter(pk__in=pks)
-        .order_by("pk")
-        .values_list(*SUB_COMPARED, named=True)
-    )
+    only for a sub order that changed).
+
+    The chunk is selected as the non-final sub orders between its first and last key, and
+    their numbers and comments through that subquery, rather than by lists of 200 ids: Django
+    prepares and quotes every id of an ``IN`` list in Python (a third of a steady pass's
+    loading, measured 36 ms against 23 ms). A sub order that turned final since the keys were
+    listed is left out; it needs no sync."""
+    chunk_subs = non_final_sub_orders().filter(pk__gte=pks[0], pk__lte=pks[-1])
+    subs = list(chunk_subs.values_list(*SUB_COMPARED, named=True))
+    in_chunk = chunk_subs.values("pk")
     numbers: dict[int, dict[str, Any]] = defaultdict(dict)
-    for number in OrderedNumber.objects.filter(sub_order_id__in=pks).values_list(
+    for number in OrderedNumber.objects.filter(sub_order_id__in=in_chunk).values_list(
         *NUMBER_COMPARED, named=True
     ):
-        if number.sub_order_id is not None:
-            numbers[number.sub_order_id][number.telnyx_id] = number
+        numbers[number.sub_order_id][number.telnyx_id] = number
     comments: dict[int, dict[str, Any]] = defaultdict(dict)
-    for comment in SubOrderComment.objects.filter(sub_order_id__in=pks).values_list(
+    for comment in SubOrderComment.objects.filter(sub_order_id__in=in_chunk).values_list(
         *COMMENT_COMPARED, named=True
     ):
         comments[comment.sub_order_id][comment.telnyx_id] = comment
@@ -382,7 +403,7 @@ def _run_chunks(
     list_countries: set[str],
 ) -> None:
     """Fetch chunks k+1 and k+2 while chunk k is compared and written: HTTP and SQL overlap."""
-    chunks = [pks[i : i + chunk_size] for i in range(0, len(pks), chunk_size)]
+    chunks = _ascending_runs(pks, chunk_size)
     workers = max(1, concurrency or int(settings.ORDERS_SYNC_CONCURRENCY))
     client = get_client()
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="orders-sync") as pool:
