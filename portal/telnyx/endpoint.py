@@ -128,6 +128,7 @@ class Endpoints:
             params=params,
             page_size=page_size,
             style=style,
+            model=model,
         )
 
     def _page(
@@ -149,6 +150,7 @@ class Endpoints:
             number=number,
             page_size=page_size,
             style=style,
+            model=model,
         )
 
     def _create(

@@ -24,9 +24,12 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 
-from portal.telnyx.errors import InvalidRequestError
+from pydantic import BaseModel, ValidationError, create_model
+
+from portal.telnyx.errors import InvalidRequestError, UnexpectedResponseError
 from portal.telnyx.http import Transport, decode_json
 
 T = TypeVar("T")
@@ -129,6 +132,28 @@ def _refuses_size(exc: InvalidRequestError) -> bool:
     )
 
 
+@cache
+def _envelope(model: type[BaseModel]) -> type[BaseModel]:
+    """``{"data": [model, ...], "meta": {...}}``, read straight from the body's bytes."""
+    return create_model(
+        f"{model.__name__}ListAnswer",
+        data=(list[model], ...),  # type: ignore[valid-type]
+        meta=(dict[str, Any] | None, None),
+    )
+
+
+def _typed_page(body: bytes, model: type[BaseModel]) -> tuple[list[Any], Any] | None:
+    """The records and meta of a well-formed list answer in one pass of pydantic's JSON parser
+    (no intermediate dicts: half the CPU of ``json.loads`` and a validation per record, which a
+    sync reading 6,000 records per pass felt). ``None`` for anything else: the caller then takes
+    the lenient path, which also words the errors."""
+    try:
+        answer = _envelope(model).model_validate_json(body)
+    except (ValidationError, ValueError):
+        return None
+    return answer.data, answer.meta  # type: ignore[attr-defined]
+
+
 def fetch_page(
     transport: Transport,
     path: str,
@@ -138,26 +163,53 @@ def fetch_page(
     number: int = 1,
     page_size: int = MAX_PAGE_SIZE,
     style: str = "deep",
+    model: type[BaseModel] | None = None,
 ) -> Page[T]:
-    """``GET path`` for page ``number`` (see the module docstring for the three styles)."""
+    """``GET path`` for page ``number`` (see the module docstring for the three styles).
+
+    ``model``: the pydantic model ``parse`` validates into, when it is one; the records are then
+    read straight from the body (same result, less CPU)."""
     size = max(1, min(page_size, MAX_PAGE_SIZE))
     query = list(params or []) + _page_query(style, path, number, size)
     try:
-        payload = decode_json(transport.request("GET", path, params=query))
+        response = transport.request("GET", path, params=query)
     except InvalidRequestError as exc:
         if style != "undeclared" or path in _SIZE_REFUSED or not _refuses_size(exc):
             raise
         with _SIZE_REFUSED_LOCK:
             _SIZE_REFUSED.add(path)
         return fetch_page(
-            transport, path, parse, params=params, number=number, page_size=size, style=style
+            transport,
+            path,
+            parse,
+            params=params,
+            number=number,
+            page_size=size,
+            style=style,
+            model=model,
         )
-    items = _data(payload)
-    ids = tuple(item.get("id") if isinstance(item, dict) else item for item in items)
+    typed = _typed_page(response.content, model) if model is not None else None
+    if typed is not None:
+        records, meta = typed
+        ids = tuple(getattr(record, "id", None) for record in records)
+        payload: Any = {"meta": meta}
+    else:
+        try:
+            payload = decode_json(response)
+        except ValueError:
+            raise UnexpectedResponseError(
+                "Telnyx answered with a body that is not JSON",
+                status=response.status_code,
+                method="GET",
+                path="/" + path,
+            ) from None
+        items = _data(payload)
+        ids = tuple(item.get("id") if isinstance(item, dict) else item for item in items)
+        records = [parse(item) for item in items]
     total = _total_pages(payload)
-    if total is None and style != "undeclared" and len(items) >= size:
+    if total is None and style != "undeclared" and len(records) >= size:
         total = number + 1  # no meta, but a full page: there may be more
-    return Page([parse(item) for item in items], number, total, ids)
+    return Page(records, number, total, ids)
 
 
 def iter_pages(
@@ -169,6 +221,7 @@ def iter_pages(
     page_size: int = MAX_PAGE_SIZE,
     style: str = "deep",
     max_pages: int = 10_000,
+    model: type[BaseModel] | None = None,
 ) -> Iterator[T]:
     """Yield every item of every page of ``GET path``, one page after the other.
 
@@ -186,6 +239,7 @@ def iter_pages(
             number=number,
             page_size=page_size,
             style=style,
+            model=model,
         )
         if previous is not None and page.ids == previous:
             return  # the API ignored the page number: we have everything it will give

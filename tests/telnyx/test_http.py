@@ -293,3 +293,16 @@ def test_every_request_carries_the_bearer_key_and_an_explicit_timeout():
 def test_p48_any_rate_limit_headers_give_a_wait_or_none_never_a_crash(status, headers):
     wait = retry_after_seconds(httpx.Response(status, headers=headers))
     assert wait is None or wait >= 0
+
+
+def test_cookies_telnyx_sets_are_neither_kept_nor_sent_back():
+    answer = httpx.Response(
+        200, json={"data": {"id": "1"}}, headers={"set-cookie": "lb=a1; Path=/"}
+    )
+    transport, seen, _ = make_transport([answer])
+    transport.request("GET", "x")
+    transport.request("GET", "y")
+    assert "cookie" not in seen[1].headers
+    assert not transport.client.cookies
+    with pytest.raises(TypeError):
+        transport.client.cookies = {"lb": "a1"}
