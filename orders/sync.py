@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -194,8 +194,10 @@ def _sync_pending(concurrency: int | None, chunk_size: int) -> SyncReport:
         pks = list(non_final_sub_orders().values_list("pk", flat=True))
         # Resume after the cursor, then wrap around to what came before it.
         pks = [pk for pk in pks if pk > resume_after] + [pk for pk in pks if pk <= resume_after]
-        pks = pks[: int(settings.ORDERS_SYNC_BATCH_SIZE)]
-        _run_chunks(pks, report, concurrency, chunk_size, run, _list_countries(pks))
+        batch = pks[: int(settings.ORDERS_SYNC_BATCH_SIZE)]
+        # The whole set, when the batch is all of it: a subquery instead of thousands of ids.
+        scope = non_final_sub_orders().values("pk") if len(batch) == len(pks) else batch
+        _run_chunks(batch, report, concurrency, chunk_size, run, _list_countries(scope))
     except Exception as exc:
         SyncRun.objects.filter(pk=run.pk).update(
             state=SyncRun.State.FAILED, finished_at=timezone.now(), error=str(exc)[:2000]
@@ -218,7 +220,7 @@ def _sync_pending(concurrency: int | None, chunk_size: int) -> SyncReport:
 LIST_PAGE_SIZE = 250
 
 
-def _list_countries(pks: list[int]) -> set[str]:
+def _list_countries(sub_orders: Any) -> set[str]:
     """Countries whose numbers are cheaper to list than to GET one by one.
 
     ``GET /number_order_phone_numbers`` filters only by country and returns every number ever
@@ -227,10 +229,12 @@ def _list_countries(pks: list[int]) -> set[str]:
     """
     if not settings.ORDERS_SYNC_LIST_NUMBERS:
         return set()
-    pending = Counter(
-        OrderedNumber.objects.filter(sub_order_id__in=pks)
-        .values_list("country_code", flat=True)
-        .iterator()
+    pending = dict(
+        OrderedNumber.objects.filter(sub_order_id__in=sub_orders)
+        .order_by()
+        .values_list("country_code")
+        .annotate(n=Count("pk"))
+        .values_list("country_code", "n")
     )
     totals = dict(
         OrderedNumber.objects.filter(country_code__in=list(pending))
@@ -275,13 +279,13 @@ class _Listing:
         """
         self.expand()
         first = self.first.result()
-        found = {str(g(item, "id")): item for item in first.items}
+        found = dict(zip(map(str, first.ids), first.items, strict=True))
         calls = 1
         for future in self.rest or []:
             page = future.result()
             calls += 1
             if page.ids != first.ids:
-                found.update((str(g(item, "id")), item) for item in page.items)
+                found.update(zip(map(str, page.ids), page.items, strict=True))
         return found, calls
 
 
@@ -314,6 +318,10 @@ class _Chunk:
     subs: list[Any]
     numbers: dict[int, dict[str, Any]]
     comments: dict[int, dict[str, Any]]
+    # Per sub order: ids of its numbers to GET one by one, and (id, country) of those that the
+    # country listings carry.
+    to_get: dict[int, list[str]]
+    listed: dict[int, list[tuple[str, str]]]
     futures: list[Future[list[tuple[SubOrderSnapshot | None, int, str]]]] = field(
         default_factory=list
     )
@@ -333,7 +341,7 @@ def _ascending_runs(pks: list[int], size: int) -> list[list[int]]:
     return runs
 
 
-def _load_chunk(pks: list[int]) -> _Chunk:
+def _load_chunk(pks: list[int], listed_countries: Iterable[str] = ()) -> _Chunk:
     """The chunk's rows, only the columns the comparison reads (the parent order is read
     only for a sub order that changed).
 
@@ -346,16 +354,23 @@ def _load_chunk(pks: list[int]) -> _Chunk:
     subs = list(chunk_subs.values_list(*SUB_COMPARED, named=True))
     in_chunk = chunk_subs.values("pk")
     numbers: dict[int, dict[str, Any]] = defaultdict(dict)
+    to_get: dict[int, list[str]] = defaultdict(list)
+    listed: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    by_listing = frozenset(listed_countries)
     for number in OrderedNumber.objects.filter(sub_order_id__in=in_chunk).values_list(
         *NUMBER_COMPARED, named=True
     ):
         numbers[number.sub_order_id][number.telnyx_id] = number
+        if number.country_code in by_listing:
+            listed[number.sub_order_id].append((number.telnyx_id, number.country_code))
+        else:
+            to_get[number.sub_order_id].append(number.telnyx_id)
     comments: dict[int, dict[str, Any]] = defaultdict(dict)
     for comment in SubOrderComment.objects.filter(sub_order_id__in=in_chunk).values_list(
         *COMMENT_COMPARED, named=True
     ):
         comments[comment.sub_order_id][comment.telnyx_id] = comment
-    return _Chunk(pks, subs, numbers, comments)
+    return _Chunk(pks, subs, numbers, comments, to_get, listed)
 
 
 def _fetch_one(
@@ -415,20 +430,10 @@ def _run_chunks(
         }
 
         def submit(chunk_pks: list[int]) -> _Chunk:
-            chunk = _load_chunk(chunk_pks)
+            chunk = _load_chunk(chunk_pks, listings)
             chunk.listings = listings
             chunk.pending = pending
-            work = [
-                (
-                    sub.telnyx_id,
-                    [
-                        number_id
-                        for number_id, row in chunk.numbers.get(sub.id, {}).items()
-                        if row.country_code not in listings
-                    ],
-                )
-                for sub in chunk.subs
-            ]
+            work = [(sub.telnyx_id, chunk.to_get.get(sub.id, [])) for sub in chunk.subs]
             for i in range(0, len(work), FETCH_BATCH):
                 chunk.futures.append(pool.submit(_fetch_batch, client, work[i : i + FETCH_BATCH]))
             return chunk
@@ -552,10 +557,8 @@ def _from_listing(
 ) -> list[Any]:
     """This sub order's numbers from the country listings; a number missing there is GET."""
     numbers = []
-    for number_id, row in chunk.numbers.get(sub.id, {}).items():
-        if row.country_code not in chunk.listings:
-            continue
-        item = (listed or {}).get(row.country_code, {}).get(number_id)
+    for number_id, country in chunk.listed.get(sub.id, ()):
+        item = (listed or {}).get(country, {}).get(number_id)
         if item is None:
             report.api_calls += 1
             try:
