@@ -5,7 +5,7 @@
    pass (which writes what the order responses lacked) and steady passes (nothing changed).
    The floor is the very same GETs (the URLs the portal's client sent in that pass) issued by
    a bare ``httpx.Client`` loop at the same concurrency; the ratio sync/floor should be
-   <= 1.25. Steady passes and their floors alternate for ``BENCH_ROUNDS`` rounds (3), so
+   <= 1.25. Steady passes and their floors alternate for ``BENCH_ROUNDS`` rounds (7), so
    neither side is favoured by a quiet or busy moment of a shared machine; every round is
    printed, and the median ratio is the figure.
 
@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 
 DB_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/portal_o_bench")
 ORDERS = int(os.environ.get("BENCH_ORDERS", "1000"))
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
 NUMBERS_PER_ORDER = 5
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from django.db import transaction
@@ -145,19 +146,43 @@ def sub_values(telnyx_sub: Any) -> dict[str, Any]:
     }
 
 
+_NUMBER_FIELDS = (
+    "phone_number",
+    "country_code",
+    "phone_number_type",
+    "locality",
+    "status",
+    "requirements_status",
+    "requirements_met",
+    "deadline",
+    "regulatory_requirements",
+    "is_block_number",
+    "bundle_id",
+)
+_number_fields = attrgetter(*_NUMBER_FIELDS)
+
+
 def number_values(item: Any) -> dict[str, Any]:
+    # Read in one attrgetter call from a typed record (the sync reads ~5,000 per pass, and a
+    # call of g() per field was a fifth of its comparing); a dict, or a record that lacks one
+    # of the fields, is read by name.
+    try:
+        raw = _number_fields(item)
+    except AttributeError:
+        raw = tuple(g(item, name) for name in _NUMBER_FIELDS)
+    phone, country, kind, locality, status, req_status, met, deadline, reqs, block, bundle = raw
     return {
-        "phone_number": g(item, "phone_number", ""),
-        "country_code": (g(item, "country_code", "") or "")[:2],
-        "phone_number_type": g(item, "phone_number_type", "") or "",
-        "locality": g(item, "locality", "") or "",
-        "status": g(item, "status", "") or "",
-        "requirements_status": g(item, "requirements_status", "") or "",
-        "requirements_met": g(item, "requirements_met"),
-        "deadline": parse_ts(g(item, "deadline")),
-        "regulatory_requirements": plain(g(item, "regulatory_requirements", [])),
-        "is_block_number": bool(g(item, "is_block_number", False)),
-        "bundle_id": g(item, "bundle_id", "") or "",
+        "phone_number": "" if phone is None else phone,
+        "country_code": (country or "")[:2],
+        "phone_number_type": kind or "",
+        "locality": locality or "",
+        "status": status or "",
+        "requirements_status": req_status or "",
+        "requirements_met": met,
+        "deadline": parse_ts(deadline),
+        "regulatory_requirements": plain(reqs),
+        "is_block_number": bool(block),
+        "bundle_id": bundle or "",
     }
 
 
