@@ -9,6 +9,10 @@
    neither side is favoured by a quiet or busy moment of a shared machine; every round is
    printed, and the median ratio is the figure.
 
+   Both sides run in this process with its long-lived heap (Django) frozen out of the cycle
+   collector's way, as the sync itself does (``portal.heap``): a full collection falling into
+   one floor run and not another would make the ratio noise.
+
    Both sides see the same sandbox and the same network; the portal's client keeps its Redis
    rate limiter on (``BENCH_RATE_LIMIT``, a rate never reached: its cost counts, its pacing
    does not). The sandbox runs with a rate limit that is never reached either: switched off,
