@@ -117,6 +117,28 @@ def test_a_pass_that_died_resumes_after_its_cursor(sandbox, alice):
     assert report.checked == 2
 
 
+def test_p25_a_resumed_pass_checks_every_open_sub_order_once_and_skips_final_ones(sandbox, alice):
+    """Chunks are loaded as "the open sub orders between two keys": a resumed pass wraps
+    around without a chunk spanning the wrap, and a final sub order inside a key range is
+    neither read nor fetched."""
+    order = place_now(alice, sandbox, [("DE", "local", 1), ("FR", "local", 1), ("GB", "local", 1)])
+    order_2 = place_now(alice, sandbox, [("NL", "local", 1)])
+    subs = list(SubNumberOrder.objects.order_by("pk"))
+    assert len(subs) == 4
+    finished = subs[1]
+    SubNumberOrder.objects.filter(pk=finished.pk).update(status="success")
+    SyncRun.objects.create(state=SyncRun.State.FAILED, cursor=subs[2].pk)
+    sandbox.clear_requests()
+    report = sync.sync_pending()
+    assert report.checked == 3 and not report.errors
+    comment_reads = [r["query"] for r in sandbox.requests(path="/v2/comments", method="GET")]
+    for sub in subs:
+        reads = [q for q in comment_reads if sub.telnyx_id in q]
+        assert len(reads) == (0 if sub == finished else 1), sub
+    assert SyncRun.objects.order_by("-pk").first().state == SyncRun.State.DONE
+    assert order.sub_orders.count() == 3 and order_2.sub_orders.count() == 1
+
+
 def test_refresh_now_updates_the_page_and_records_when_it_ran(sandbox, alice, alice_client):
     order = place_now(alice, sandbox, [("US", "local", 1)])
     sandbox.advance(120)
