@@ -26,8 +26,9 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import httpx
 
@@ -126,6 +127,31 @@ def retry_after_seconds(
     return None
 
 
+@lru_cache(maxsize=512)
+def _quoted_name(name: str) -> str:
+    """A parameter name, quoted once per process: ``filter[...]`` names repeat on every call
+    of a sync pass and their brackets send ``quote_plus`` down its slow path."""
+    return quote_plus(name)
+
+
+def _encoded_query(params: Any) -> str | None:
+    """``urlencode(params)`` for a list of ``(name, value)`` strings (the same bytes), or
+    ``None`` for anything else."""
+    if not isinstance(params, list):
+        return None
+    parts = []
+    for pair in params:
+        if not (
+            isinstance(pair, tuple)
+            and len(pair) == 2
+            and isinstance(pair[0], str)
+            and isinstance(pair[1], str)
+        ):
+            return None
+        parts.append(f"{_quoted_name(pair[0])}={quote_plus(pair[1])}")
+    return "&".join(parts)
+
+
 class _NoCookies(httpx.Cookies):
     """A cookie jar that stays empty: :meth:`extract_cookies` keeps nothing."""
 
@@ -214,15 +240,10 @@ class Transport:
         url = self._prefix + self.url(path)
         if params is None:
             return url, None
-        if isinstance(params, list) and all(
-            isinstance(pair, tuple)
-            and len(pair) == 2
-            and isinstance(pair[0], str)
-            and isinstance(pair[1], str)
-            for pair in params
-        ):
-            return (f"{url}?{urlencode(params)}" if params else url), None
-        return url, params
+        query = _encoded_query(params)
+        if query is None:
+            return url, params
+        return (f"{url}?{query}" if query else url), None
 
     def request(
         self,

@@ -306,3 +306,15 @@ def test_cookies_telnyx_sets_are_neither_kept_nor_sent_back():
     assert not transport.client.cookies
     with pytest.raises(TypeError):
         transport.client.cookies = {"lb": "a1"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=30), st.text(max_size=30)), max_size=6))
+def test_query_strings_are_encoded_byte_for_byte_as_urlencode_would(pairs):
+    from urllib.parse import urlencode
+
+    transport, _, _ = make_transport([ok()])
+    url, leftover = transport.target("comments", pairs)
+    assert leftover is None
+    expected = "https://api.example.test/v2/comments" + (f"?{urlencode(pairs)}" if pairs else "")
+    assert url == expected
