@@ -153,10 +153,13 @@ def _encoded_query(params: Any) -> str | None:
 
 
 class _NoCookies(httpx.Cookies):
-    """A cookie jar that stays empty: :meth:`extract_cookies` keeps nothing."""
+    """A cookie jar that stays empty: answers put nothing in it and callers cannot either."""
 
     def extract_cookies(self, response: httpx.Response) -> None:
         return None
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        raise TypeError("the Telnyx client keeps no cookies")
 
 
 class _ApiClient(httpx.Client):

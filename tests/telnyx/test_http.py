@@ -306,6 +306,9 @@ def test_cookies_telnyx_sets_are_neither_kept_nor_sent_back():
     assert not transport.client.cookies
     with pytest.raises(TypeError):
         transport.client.cookies = {"lb": "a1"}
+    with pytest.raises(TypeError):
+        transport.client.cookies["lb"] = "a1"
+    assert not transport.client.cookies
 
 
 @settings(max_examples=300, deadline=None)
