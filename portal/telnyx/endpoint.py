@@ -83,15 +83,7 @@ class Endpoints:
         response = self._transport.request(method, path, retry=retry, **kw)
         if not response.content:
             return None
-        try:
-            return unwrap(decode_json(response))
-        except ValueError:
-            raise UnexpectedResponseError(
-                "Telnyx answered with a body that is not JSON",
-                status=response.status_code,
-                method=method,
-                path="/" + path,
-            ) from None
+        return unwrap(decode_json(response, method, path))
 
     def _one(self, model: type[M], method: str, path: str, **kw: Any) -> M:
         return parse(model, self._json(method, path, **kw))
@@ -107,7 +99,7 @@ class Endpoints:
         response = self._transport.request("DELETE", path)
         if response.status_code == 404 or not response.content:
             return None
-        data = unwrap(decode_json(response))
+        data = unwrap(decode_json(response, "DELETE", path))
         return parse(model, data) if isinstance(data, dict) else None
 
     def _iter(

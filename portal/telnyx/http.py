@@ -36,6 +36,7 @@ from portal.telnyx.errors import (
     NetworkError,
     RateLimitedError,
     TelnyxError,
+    UnexpectedResponseError,
     error_from_response,
     request_id_of,
 )
@@ -80,10 +81,20 @@ def header_map(response: httpx.Response) -> dict[str, str]:
     return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers.raw}
 
 
-def decode_json(response: httpx.Response) -> Any:
+def decode_json(response: httpx.Response, method: str, path: str) -> Any:
     """The JSON body. Telnyx answers in UTF-8 (``json.loads`` also detects UTF-16/32), so the
-    charset parsing ``httpx.Response.json`` does on every call is skipped; raises ValueError."""
-    return jsonlib.loads(response.content)
+    charset parsing ``httpx.Response.json`` does on every call is skipped. A body that is not
+    JSON (a gateway's error page with a 2xx status, say) is an :class:`UnexpectedResponseError`
+    naming the call."""
+    try:
+        return jsonlib.loads(response.content)
+    except ValueError:
+        raise UnexpectedResponseError(
+            "Telnyx answered with a body that is not JSON",
+            status=response.status_code,
+            method=method,
+            path=_path_only(path),
+        ) from None
 
 
 def retry_after_seconds(

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ValidationError, create_model
 
-from portal.telnyx.errors import InvalidRequestError, UnexpectedResponseError
+from portal.telnyx.errors import InvalidRequestError
 from portal.telnyx.http import Transport, decode_json
 
 T = TypeVar("T")
@@ -85,8 +85,8 @@ def _data(payload: Any) -> list[Any]:
     return []
 
 
-def _total_pages(payload: Any) -> int | None:
-    meta = payload.get("meta") if isinstance(payload, dict) else None
+def _total_pages(meta: Any) -> int | None:
+    """``meta.total_pages`` as a number, or ``None`` when the answer had no usable paging."""
     if not isinstance(meta, dict):
         return None
     total = meta.get("total_pages")
@@ -192,21 +192,13 @@ def fetch_page(
     if typed is not None:
         records, meta = typed
         ids = tuple(getattr(record, "id", None) for record in records)
-        payload: Any = {"meta": meta}
     else:
-        try:
-            payload = decode_json(response)
-        except ValueError:
-            raise UnexpectedResponseError(
-                "Telnyx answered with a body that is not JSON",
-                status=response.status_code,
-                method="GET",
-                path="/" + path,
-            ) from None
+        payload = decode_json(response, "GET", path)
         items = _data(payload)
         ids = tuple(item.get("id") if isinstance(item, dict) else item for item in items)
         records = [parse(item) for item in items]
-    total = _total_pages(payload)
+        meta = payload.get("meta") if isinstance(payload, dict) else None
+    total = _total_pages(meta)
     if total is None and style != "undeclared" and len(records) >= size:
         total = number + 1  # no meta, but a full page: there may be more
     return Page(records, number, total, ids)
