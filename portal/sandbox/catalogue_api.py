@@ -22,7 +22,7 @@ def _sort(
     for key in reversed(sort):
         field = key.lstrip("-")
         if field not in allowed:
-            raise fail(422, "10015", f"Cannot sort by {key}.", parameter="sort[]")
+            raise fail(422, "10015", f"Cannot sort by {key}.", parameter="sort")
         records = sorted(records, key=_text_of(field), reverse=key.startswith("-"))
     return records
 
@@ -33,7 +33,8 @@ def _text_of(field: str) -> Callable[[dict[str, Any]], str]:
 
 
 def sort_keys(call: Call) -> list[str]:
-    return [v for k, vs in call.query.flat.items() if k in ("sort", "sort[]") for v in vs]
+    """The sort keys in order, repeated (the spec), bracketed or comma-joined (the SDK)."""
+    return call.query.array("sort")
 
 
 @route("GET", "/requirements")

@@ -1,6 +1,8 @@
 """Documents (``/documents``) and their links (``/document_links``).
 
-Uploads come as JSON with base64 ``file`` or as ``multipart/form-data``; 20 MB at most; sha256,
+Uploads come as JSON with base64 ``file`` or as ``multipart/form-data``, at ``/documents`` or at
+``/documents?content-type=multipart`` alike: the request's own Content-Type header decides, never
+that query flag (Telnyx's Python SDK sends JSON to the flagged URL). 20 MB at most; sha256,
 size and an antivirus status (the EICAR test string is "infected") are computed. A document not
 linked to anything within 30 minutes (sandbox clock) is deleted, as Telnyx deletes it.
 """
@@ -122,7 +124,7 @@ def create_document(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     ctype = call.headers.get("content-type", "")
     if len(call.body) > MAX_BYTES * 1.4 + 65536:
         raise fail(422, "10015", "The file is larger than 20 MB.", pointer="/file")
-    if ctype.startswith("multipart/form-data") or call.query.get("content-type") == "multipart":
+    if ctype.split(";")[0].strip().lower() == "multipart/form-data":
         parts = parse_multipart(call.body, ctype)
         if "file" not in parts:
             raise fail(422, "10004", "The multipart body needs a file part.", pointer="/file")
