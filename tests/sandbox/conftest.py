@@ -1,4 +1,5 @@
-"""Helpers for the sandbox's own tests: a contract-checked API client and a webhook sink."""
+"""Helpers for the sandbox's own tests: a contract-checked API client, Telnyx's official SDK on
+the sandbox (``sdk``, see sdk_client.py) and a webhook sink."""
 
 from __future__ import annotations
 
@@ -128,6 +129,17 @@ def api(sandbox: Sandbox, contract: Contract) -> Iterator[Api]:
     client = Api(sandbox, contract)
     yield client
     client.close()
+
+
+@pytest.fixture
+def sdk(sandbox: Sandbox, contract: Contract) -> Iterator[Any]:
+    """An ``SdkSession``; fails the test if any SDK exchange broke the contract."""
+    from tests.sandbox.sdk_client import SdkSession  # imports telnyx only where it is used
+
+    session = SdkSession(sandbox, contract)
+    yield session
+    session.close()
+    session.assert_clean()
 
 
 class WebhookSink:
