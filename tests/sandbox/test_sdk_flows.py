@@ -314,14 +314,13 @@ def test_several_sort_keys_and_auto_paging_with_the_sdk(sdk: SdkSession, sandbox
     c = sdk.client
     token = secrets.token_hex(4)
     encoded = base64.b64encode(PDF).decode()
-    ids = []
+    uploaded = []
     for name in ("b", "a", "a"):
-        ids.append(
-            c.documents.upload(
-                document={"file": encoded, "filename": f"{token}-{name}.pdf"}
-            ).data.id
+        uploaded.append(
+            c.documents.upload(document={"file": encoded, "filename": f"{token}-{name}.pdf"}).data
         )
         sandbox.advance(1)
+    ids = [d.id for d in uploaded]
     mine = {"filename": {"contains": token}}
     ordered = c.documents.list(filter=mine, sort=["filename", "-created_at"])
     assert _sent(sdk, "GET", "/documents")[-1]["sort"] == "filename,-created_at"
@@ -336,6 +335,18 @@ def test_several_sort_keys_and_auto_paging_with_the_sdk(sdk: SdkSession, sandbox
         "2",
         "3",
     ]
+
+    # Date-times as the SDK writes them (isoformat: microseconds and an offset).
+    created = [datetime.fromisoformat(str(d.created_at).replace("Z", "+00:00")) for d in uploaded]
+    between = created[0] + timedelta(microseconds=500_000)
+    newer = c.documents.list(filter={**mine, "created_at": {"gt": between}}, sort=["created_at"])
+    assert "." in _sent(sdk, "GET", "/documents")[-1]["filter[created_at][gt]"]
+    assert [d.id for d in newer.data] == ids[1:]
+    older = c.documents.list(
+        filter={**mine, "created_at": {"lt": created[1] + timedelta(microseconds=500_000)}},
+        sort=["created_at"],
+    )
+    assert [d.id for d in older.data] == ids[:2]
 
     requirements = c.requirements.list(sort=["country_code", "-phone_number_type"], page_size=250)
     keys = [(r.country_code, r.phone_number_type) for r in requirements.data]
