@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -17,6 +17,15 @@ from tests.fixtures.contract import Contract
 from tests.fixtures.sandbox import Sandbox
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ADDRESS = {
+    "first_name": "Ada",
+    "last_name": "Lovelace",
+    "business_name": "Acme GmbH",
+    "street_address": "Friedrichstrasse 68",
+    "locality": "Berlin",
+    "postal_code": "10117",
+    "country_code": "DE",
+}
 
 
 class Api:
@@ -83,16 +92,7 @@ class Api:
         return self.ok(self.get(f"/number_order_phone_numbers/{number_id}"))["data"]
 
     def address(self, **fields: Any) -> str:
-        body = {
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "business_name": "Acme GmbH",
-            "street_address": "Friedrichstrasse 68",
-            "locality": "Berlin",
-            "postal_code": "10117",
-            "country_code": "DE",
-            **fields,
-        }
+        body = {**ADDRESS, **fields}
         return self.ok(self.post("/addresses", json=body))["data"]["id"]
 
     def document(self, filename: str = "proof.pdf", content: bytes = PDF) -> str:
@@ -101,23 +101,36 @@ class Api:
 
     def values_for(self, sub: dict[str, Any], reject: str | None = None) -> list[dict[str, str]]:
         """A valid value for each requirement of a sub order (``reject`` = field type to spoil)."""
-        from portal.sandbox.catalogue import TYPES_BY_ID
+        return requirement_values(
+            sub["regulatory_requirements"], reject, self.address, self.document
+        )
 
-        values = []
-        for req in sub["regulatory_requirements"]:
-            kind = req["field_type"]
-            spoil = reject == kind
-            if kind == "address":
-                value = self.address(street_address="1 REJECT Street" if spoil else "Main St 1")
-            elif kind == "document":
-                value = self.document("reject-me.pdf" if spoil else "proof.pdf")
-            elif kind == "datetime":
-                value = "1985-12-10"
-            else:
-                example = TYPES_BY_ID[req["requirement_id"]].example
-                value = "REJECT" if spoil else example
-            values.append({"requirement_id": req["requirement_id"], "field_value": value})
-        return values
+
+def requirement_values(
+    requirements: list[dict[str, Any]],
+    reject: str | None,
+    address: Callable[..., str],
+    document: Callable[[str], str],
+) -> list[dict[str, str]]:
+    """A valid value for each requirement (of a sub order, or of the catalogue with ``id`` and
+    ``address_id``), spoiling the ``reject`` field type; ``address``/``document`` create one."""
+    from portal.sandbox.catalogue import TYPES_BY_ID
+
+    values = []
+    for req in requirements:
+        requirement_id = req.get("requirement_id") or req["id"]
+        kind = req["field_type"]
+        spoil = reject == kind
+        if kind in ("address", "address_id"):
+            value = address(street_address="1 REJECT Street" if spoil else "Main St 1")
+        elif kind == "document":
+            value = document("reject-me.pdf" if spoil else "proof.pdf")
+        elif kind == "datetime":
+            value = "1985-12-10"
+        else:
+            value = "REJECT" if spoil else TYPES_BY_ID[requirement_id].example
+        values.append({"requirement_id": requirement_id, "field_value": value})
+    return values
 
 
 def ref() -> str:

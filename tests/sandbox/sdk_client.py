@@ -21,7 +21,7 @@ import telnyx
 
 from tests.fixtures.contract import Contract
 from tests.fixtures.sandbox import Sandbox
-from tests.sandbox.conftest import PDF
+from tests.sandbox.conftest import ADDRESS, PDF, requirement_values
 
 
 class SdkSession:
@@ -101,6 +101,18 @@ class SdkSession:
         self.client.close()
         self.http.close()
 
+    def search(self, country: str, ntype: str, limit: int = 1, **filters: Any) -> list[str]:
+        """E.164 numbers found (which makes them orderable)."""
+        found = self.client.available_phone_numbers.list(
+            filter={"country_code": country, "phone_number_type": ntype, "limit": limit, **filters}
+        )
+        return [n.phone_number for n in found.data]
+
+    def order(self, numbers: list[str], **fields: Any) -> Any:
+        """``number_orders.create`` for these numbers; the order's ``data``."""
+        items = [{"phone_number": n} for n in numbers]
+        return self.client.number_orders.create(phone_numbers=items, **fields).data
+
     def document(self, filename: str = "proof.pdf", content: bytes = PDF) -> str:
         """A document id, uploaded with ``documents.upload`` (JSON to the flagged URL)."""
         uploaded = self.client.documents.upload(
@@ -109,38 +121,10 @@ class SdkSession:
         return uploaded.data.id
 
     def address(self, **fields: Any) -> str:
-        values = {
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "business_name": "Acme GmbH",
-            "street_address": "Friedrichstrasse 68",
-            "locality": "Berlin",
-            "postal_code": "10117",
-            "country_code": "DE",
-            **fields,
-        }
-        return self.client.addresses.create(**values).data.id
+        return self.client.addresses.create(**{**ADDRESS, **fields}).data.id
 
     def values_for(
         self, requirements: list[dict[str, Any]], reject: str | None = None
     ) -> list[dict[str, str]]:
         """A valid value for each requirement (``reject`` = the field type to spoil)."""
-        from portal.sandbox.catalogue import TYPES_BY_ID
-
-        values = []
-        for req in requirements:
-            kind = req["field_type"]
-            spoil = reject == kind
-            if kind in ("address", "address_id"):
-                value = self.address(street_address="1 REJECT Street" if spoil else "Main St 1")
-            elif kind == "document":
-                value = self.document("reject-me.pdf" if spoil else "proof.pdf")
-            elif kind == "datetime":
-                value = "1985-12-10"
-            else:
-                example = TYPES_BY_ID[req.get("requirement_id") or req["id"]].example
-                value = "REJECT" if spoil else example
-            values.append(
-                {"requirement_id": req.get("requirement_id") or req["id"], "field_value": value}
-            )
-        return values
+        return requirement_values(requirements, reject, self.address, self.document)

@@ -63,14 +63,8 @@ def test_search_with_comma_joined_features_and_boolean_filters(sdk: SdkSession) 
 
 def test_order_then_find_it_with_boolean_and_date_filters(sdk: SdkSession) -> None:
     c = sdk.client
-    numbers = c.available_phone_numbers.list(
-        filter={"country_code": "DE", "phone_number_type": "local", "limit": 2}
-    ).data
     reference = _ref()
-    order = c.number_orders.create(
-        phone_numbers=[{"phone_number": n.phone_number} for n in numbers],
-        customer_reference=reference,
-    ).data
+    order = sdk.order(sdk.search("DE", "local", 2), customer_reference=reference)
     assert order.phone_numbers_count == 2
     assert c.number_orders.retrieve(order.id).data.customer_reference == reference
     renamed = _ref()
@@ -130,14 +124,7 @@ def test_requirements_met_with_documents_from_each_sdk_upload_method(
         assert doc.size.amount == len(PDF)
         assert c.documents.download(doc_id).read() == PDF
 
-    order = c.number_orders.create(
-        phone_numbers=[
-            {"phone_number": n.phone_number}
-            for n in c.available_phone_numbers.list(
-                filter={"country_code": "DE", "phone_number_type": "local", "limit": 1}
-            ).data
-        ]
-    ).data
+    order = sdk.order(sdk.search("DE", "local"))
     sub = c.sub_number_orders.retrieve(order.sub_number_orders_ids[0]).data
     requirements = [r.to_dict() for r in sub.regulatory_requirements]
     values = sdk.values_for(requirements)
@@ -158,10 +145,7 @@ def test_a_declined_document_gets_a_comment_an_answer_and_a_replacement(
     sdk: SdkSession, sandbox
 ) -> None:
     c = sdk.client
-    phone = c.available_phone_numbers.list(
-        filter={"country_code": "DE", "phone_number_type": "local", "limit": 1}
-    ).data[0]
-    order = c.number_orders.create(phone_numbers=[{"phone_number": phone.phone_number}]).data
+    order = sdk.order(sdk.search("DE", "local"))
     sub = c.sub_number_orders.retrieve(order.sub_number_orders_ids[0]).data
     requirements = [r.to_dict() for r in sub.regulatory_requirements]
     c.sub_number_orders.update(
@@ -202,11 +186,9 @@ def test_a_group_mandatory_country_is_ordered_through_an_approved_requirement_gr
     catalogue = c.regulatory_requirements.retrieve(
         filter={"country_code": "CH", "phone_number_type": "local", "action": "ordering"}
     ).data[0]
-    phone = c.available_phone_numbers.list(
-        filter={"country_code": "CH", "phone_number_type": "local", "limit": 1}
-    ).data[0]
+    phone = sdk.search("CH", "local")[0]
     with pytest.raises(telnyx.UnprocessableEntityError) as refused:
-        c.number_orders.create(phone_numbers=[{"phone_number": phone.phone_number}])
+        sdk.order([phone])
     assert "requirement group" in refused.value.body["errors"][0]["detail"]
 
     reference = _ref()
@@ -227,7 +209,7 @@ def test_a_group_mandatory_country_is_ordered_through_an_approved_requirement_gr
     assert [g.id for g in listed] == [group.id]
 
     order = c.number_orders.create(
-        phone_numbers=[{"phone_number": phone.phone_number, "requirement_group_id": group.id}]
+        phone_numbers=[{"phone_number": phone, "requirement_group_id": group.id}]
     ).data
     number = c.number_order_phone_numbers.retrieve(order.phone_numbers[0].id).data
     assert number.requirements_status in ("requirement-info-under-review", "approved")
@@ -259,23 +241,22 @@ def test_bulk_orders_page_with_the_flat_parameters_the_sdk_sends(sdk: SdkSession
 
 def test_reservations_hold_and_extend_through_the_sdk(sdk: SdkSession, sandbox) -> None:
     c = sdk.client
-    phones = c.available_phone_numbers.list(
-        filter={"country_code": "US", "phone_number_type": "local", "reservable": True, "limit": 2}
-    ).data
+    phones = sdk.search("US", "local", 2, reservable=True)
     reference = _ref()
     held = c.number_reservations.create(
         customer_reference=reference,
-        phone_numbers=[{"phone_number": p.phone_number} for p in phones],
+        phone_numbers=[{"phone_number": p} for p in phones],
     ).data
     assert held.status == "success"
     listed = c.number_reservations.list(
         filter={
-            "phone_numbers_phone_number": phones[1].phone_number,
+            "phone_numbers_phone_number": phones[1],
             "customer_reference": reference,
         }
     )
-    assert _sent(sdk, "GET", "/number_reservations")[-1]["filter[phone_numbers.phone_number]"] == (
-        phones[1].phone_number
+    assert (
+        _sent(sdk, "GET", "/number_reservations")[-1]["filter[phone_numbers.phone_number]"]
+        == (phones[1])
     )
     assert [r.id for r in listed] == [held.id]
     assert c.number_reservations.retrieve(held.id).data.id == held.id
@@ -287,12 +268,7 @@ def test_reservations_hold_and_extend_through_the_sdk(sdk: SdkSession, sandbox) 
 def test_the_report_filters_by_the_sdks_iso_date_times(sdk: SdkSession, sandbox) -> None:
     c = sdk.client
     reference = _ref()
-    phone = c.available_phone_numbers.list(
-        filter={"country_code": "ES", "phone_number_type": "local", "limit": 1}
-    ).data[0]
-    order = c.number_orders.create(
-        phone_numbers=[{"phone_number": phone.phone_number}], customer_reference=reference
-    ).data
+    order = sdk.order(sdk.search("ES", "local"), customer_reference=reference)
     now = sandbox.now()
     wide = c.sub_number_orders_report.create(
         customer_reference=reference,
