@@ -120,6 +120,8 @@ def list_addresses(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     book = q.filter_str("address_book", "eq")
     if book:
         records = [a for a in records if str(a["address_book"]).lower() == book.lower()]
+    if q.filter_bool("used_as_emergency"):
+        records = []  # no sandbox number has an emergency address; ``false`` keeps them all
     sort = q.get("sort") or "-created_at"
     field = sort.lstrip("-")
     if field not in ("created_at", "first_name", "last_name", "business_name", "street_address"):

@@ -96,3 +96,14 @@ def test_array_filters_repeated_bracketed_or_comma_joined(api: Api) -> None:
         f"filter[customer_reference][in]={refs[0]}&filter[customer_reference][in]={refs[2]}",
     ):
         assert set(_ids(api, "/documents", query)) == wanted, query
+
+
+def test_boolean_filters_read_true_false_1_and_0(api: Api) -> None:
+    reference = f"emergency-{secrets.token_hex(3)}"
+    address_id = api.address(customer_reference=reference)
+    for raw, kept in (("true", False), ("1", False), ("false", True), ("0", True)):
+        query = f"filter[customer_reference][eq]={reference}&filter[used_as_emergency]={raw}"
+        assert (_ids(api, "/addresses", query) == [address_id]) is kept, raw
+    refused = api.unchecked.get("/addresses?filter[used_as_emergency]=sometimes")
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["source"] == {"parameter": "filter[used_as_emergency]"}
