@@ -346,3 +346,12 @@ def test_an_sdk_contract_violation_fails_the_test_with_its_text(sdk: SdkSession)
     aware = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
     sdk.client.documents.list(filter={"created_at": {"gt": aware}})
     assert sdk.violations == []
+
+
+def test_p11_an_sdk_post_answered_500_arrives_once(sdk: SdkSession, sandbox) -> None:
+    numbers = sdk.search("GB", "local")
+    sandbox.clear_requests()
+    sandbox.script(method="POST", path="/v2/number_orders", action="status", status=500)
+    with pytest.raises(telnyx.InternalServerError):
+        sdk.order(numbers)
+    assert len(sandbox.requests(path="/v2/number_orders", method="POST")) == 1
