@@ -100,7 +100,7 @@ def test_p32_download_is_an_attachment_that_is_not_cached_sniffed_or_rendered(
 ):
     response = alice_client.get(document.get_download_url())
     assert response.status_code == 200
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert response["Content-Disposition"].startswith("attachment;")
     assert "JaneCanary" in response["Content-Disposition"].replace(" ", "").replace("%20", "")
     assert response["X-Content-Type-Options"] == "nosniff"
