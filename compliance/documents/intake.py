@@ -128,6 +128,7 @@ def check_file(
 ) -> tuple[str, int | None]:
     """Check ``source`` (a real file) and write its cleaned form to ``out``, its PNG preview
     to ``preview``; return (content type, page count). Raises ``DocumentRefused``."""
+    source.flush()
     size = _size(source)
     if size > settings.DOCUMENT_MAX_BYTES:
         raise _too_large()

@@ -85,7 +85,11 @@ def check(mime: str, source: IO[bytes], out: IO[bytes], preview: IO[bytes]) -> i
     answer = _answer(result.stdout)
     if "refused" in answer:
         raise CheckRefused(str(answer["refused"]))
-    if answer.get("memory") or any(m in result.stderr for m in (b"MemoryError", b"bad_alloc")):
+    # pdfium aborts when an allocation fails; qpdf and Python raise (MemoryError, bad_alloc).
+    out_of_memory = result.returncode in (-signal.SIGABRT, -signal.SIGKILL) or any(
+        marker in result.stderr for marker in (b"MemoryError", b"bad_alloc")
+    )
+    if answer.get("memory") or out_of_memory:
         raise CheckRefused(
             f"The file needs more than {settings.DOCUMENT_CHECK_MEMORY_MB} MB of memory to "
             "check once decompressed; it was refused."
