@@ -86,7 +86,7 @@ def main() -> None:
     )
     blob = os.urandom(20 * 1024 * 1024)
     names: list[str] = []
-    timed("encrypt + write 20 MB (Fernet)", lambda: names.append(vault.put(blob)), repeat=2)
+    timed("encrypt + write 20 MB (streaming AEAD)", lambda: names.append(vault.put(blob)), repeat=2)
     timed("read + decrypt 20 MB", lambda: vault.get(names[0]), repeat=2)
     for name in names:
         vault.delete(name)

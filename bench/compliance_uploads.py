@@ -170,6 +170,7 @@ def upload(
     with contextlib.suppress(OSError):
         Path(f"/proc/{pid}/clear_refs").write_text("5")  # reset VmHWM to the current RSS
     before = status_kb(pid, "VmRSS")
+    start = time.perf_counter()
     with Sampler(pid) as sampler:
         response = httpx.post(
             f"{base}/compliance/documents/upload",
@@ -177,6 +178,7 @@ def upload(
             headers=headers,
             timeout=120,
         )
+    elapsed = time.perf_counter() - start
     peak = max(status_kb(pid, "VmHWM"), sampler.peak)
     after = status_kb(pid, "VmRSS")
     text = response.text
@@ -185,9 +187,9 @@ def upload(
         reason = text.split("data-upload-error", 1)[-1].split(">", 1)[-1].split("<", 1)[0]
         reason = html.unescape(reason.strip())
     return (
-        f"{name:<14} {len(data) / MB:6.1f} MB  -> {response.status_code} "
+        f"{name:<11} {len(data) / MB:5.1f} MB -> {response.status_code} in {elapsed:4.1f} s  "
         f"peak +{(peak - before) / 1024:6.1f} MB  kept +{(after - before) / 1024:6.1f} MB"
-        f"  (RSS before {before / 1024:5.0f} MB)  {reason[:70]}"
+        f"  (RSS {before / 1024:4.0f} MB)  {reason[:60]}"
     ), (peak - before) / 1024
 
 

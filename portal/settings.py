@@ -407,7 +407,8 @@ ORDERS_RELAY_EVENTS_AFTER_SECONDS = env.int("ORDERS_RELAY_EVENTS_AFTER_SECONDS",
 
 # --- Compliance (owned by the compliance app) ------------------------------------------------
 # Identity documents: private, encrypted at rest (P26-P33, P45). Keys are Fernet keys, newest
-# first; older keys stay listed until the rotation job has re-encrypted everything (MultiFernet).
+# first; older keys stay listed until the rotation job has re-encrypted everything. Files use a
+# streaming key derived from each (compliance/documents/vault.py); fields use Fernet itself.
 DOCUMENT_STORAGE_ROOT = Path(
     env.str("DOCUMENT_STORAGE_ROOT", default=str(Path(str(MEDIA_ROOT)) / "documents"))
 )
