@@ -155,3 +155,29 @@ def test_p52_a_download_is_streamed_with_its_length(alice_client, alice, upload_
     body = b"".join(response.streaming_content)
     assert body == vault.get(document.storage_name)
     assert response["Content-Disposition"].startswith("attachment;")
+
+
+def test_p52_a_stored_document_goes_to_telnyx_decrypted_in_chunks(sandbox, vault_root, tmp_path):
+    import tracemalloc
+
+    from portal.telnyx import get_client
+
+    content = b"%PDF-1.4\n" + os.urandom(19 * 1024 * 1024) + b"\n%%EOF\n"
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(content)
+    with source.open("rb") as fh:
+        stored = vault.put_file(fh)
+    source.unlink()
+    del content
+    client = get_client()
+    tracemalloc.start()
+    try:
+        with vault.open_plain(stored.name) as plain:
+            document = client.upload_document(plain, "scan.pdf", content_type="application/pdf")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Decrypted and sent a segment at a time: never the whole 19 MB in memory.
+    assert peak < 2 * 1024 * 1024
+    assert document.size.amount == stored.size
+    assert client.download_document(document.id) == vault.get(stored.name)
