@@ -269,8 +269,13 @@ def clean_pdf(source: BinaryIO, out: BinaryIO, limits: Limits) -> tuple[int, byt
                 del pdf.docinfo[key]
             if "/Metadata" in pdf.Root:
                 del pdf.Root.Metadata
-            # Streams are copied as they are: saving must not inflate anything.
-            pdf.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+            # Streams are copied as they are: saving must not inflate anything (qpdf's
+            # recompression would decode a Flate stage of a nested chain).
+            pdf.save(
+                out,
+                stream_decode_level=pikepdf.StreamDecodeLevel.none,
+                compress_streams=False,
+            )
         except Refused:
             raise
         except (pikepdf.PdfError, TypeError, ValueError, KeyError, RuntimeError) as exc:

@@ -30,7 +30,8 @@ def deflated_zeros(size: int) -> bytes:
 
 def _save(doc: pikepdf.Pdf) -> bytes:
     out = io.BytesIO()
-    doc.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none)
+    # Streams exactly as written: qpdf's default recompression would undo the nesting.
+    doc.save(out, stream_decode_level=pikepdf.StreamDecodeLevel.none, compress_streams=False)
     return out.getvalue()
 
 
