@@ -77,6 +77,10 @@ class Sampler:
         self._thread.join()
 
 
+def size_label(size: int) -> str:
+    return f"{size / MB:.1f} MB" if size >= MB else f"{size / 1024:.0f} kB"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -187,7 +191,7 @@ def upload(
         reason = text.split("data-upload-error", 1)[-1].split(">", 1)[-1].split("<", 1)[0]
         reason = html.unescape(reason.strip())
     return (
-        f"{name:<11} {len(data) / MB:5.1f} MB -> {response.status_code} in {elapsed:4.1f} s  "
+        f"{name:<11} {size_label(len(data)):>8} -> {response.status_code} in {elapsed:4.1f} s  "
         f"peak +{(peak - before) / 1024:6.1f} MB  kept +{(after - before) / 1024:6.1f} MB"
         f"  (RSS {before / 1024:4.0f} MB)  {reason[:60]}"
     ), (peak - before) / 1024
