@@ -435,6 +435,8 @@ DOCUMENT_MAX_PDF_PAGES = env.int("DOCUMENT_MAX_PDF_PAGES", default=50)
 DOCUMENT_CHECK_MEMORY_MB = env.int("DOCUMENT_CHECK_MEMORY_MB", default=768)
 DOCUMENT_CHECK_SECONDS = env.float("DOCUMENT_CHECK_SECONDS", default=30.0)
 DOCUMENT_MAX_EXPANDED_MB = env.int("DOCUMENT_MAX_EXPANDED_MB", default=512)
+# The interpreter of that child: this one, unless the web server embeds Python (uWSGI, mod_wsgi).
+DOCUMENT_CHECK_PYTHON = env.str("DOCUMENT_CHECK_PYTHON", default=sys.executable)
 DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=90)
 # Optional ClamAV daemon ("tcp://host:3310" or "unix:///run/clamav/clamd.ctl"); when set, a scan
 # error refuses the upload (fails closed).

@@ -17,7 +17,6 @@ import json
 import logging
 import signal
 import subprocess
-import sys
 from pathlib import Path
 from typing import IO, Any
 
@@ -69,7 +68,7 @@ def check(mime: str, source: IO[bytes], out: IO[bytes], preview: IO[bytes]) -> i
     source.seek(0)
     try:
         result = subprocess.run(  # noqa: S603 - our own interpreter and module, no shell
-            [sys.executable, "-I", "-c", BOOT, str(PROJECT_ROOT)],
+            [settings.DOCUMENT_CHECK_PYTHON, "-I", "-c", BOOT, str(PROJECT_ROOT)],
             input=json.dumps(job).encode(),
             capture_output=True,
             timeout=seconds,
