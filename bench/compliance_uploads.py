@@ -7,6 +7,9 @@ with the second factor passed, written to the database like a real login), then 
   a 100000 x 100000 image in a PDF, a 20000 x 20000 PNG) - each must be refused;
 * a valid PDF of about 20 MB (scanned pages as JPEG images) - must be accepted.
 
+Last, the peak RSS of the checks' child process for each file (and a valid 40 Mpx RGBA PNG),
+which must stay under ``DOCUMENT_CHECK_MEMORY_MB``.
+
 Before each upload the server's peak RSS is reset (``/proc/PID/clear_refs``, value 5) and its RSS
 read; afterwards ``VmHWM`` gives the peak, and a sampler reading ``VmRSS`` every 2 ms confirms it.
 Growth = peak - RSS before; kept = RSS after - RSS before. Goals: hostile corpus < 100 MB, valid
@@ -114,6 +117,15 @@ def valid_pdf(target: int = 20 * MB - 64 * 1024) -> bytes:
     return out.getvalue()
 
 
+def large_png() -> bytes:
+    """A valid RGBA PNG just under the default pixel limit (40 Mpx: 160 MB decoded)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.linear_gradient("L").resize((7300, 5400)).convert("RGBA").save(out, "PNG")
+    return out.getvalue()
+
+
 def signed_in_cookies() -> dict[str, str]:
     """A bench user with the staff role, signed in with the second factor passed."""
     from django.contrib.auth import get_user_model
@@ -197,6 +209,36 @@ def upload(
     ), (peak - before) / 1024
 
 
+CHILD_PEAK = """
+import os, resource, sys
+sys.path.insert(0, sys.argv[1])
+import django
+django.setup()
+from compliance.documents.intake import DocumentRefused, inspect
+try:
+    inspect(open(sys.argv[2], "rb").read(), sys.argv[3])
+    outcome = "accepted"
+except DocumentRefused:
+    outcome = "refused"
+print(outcome, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+"""
+
+
+def child_peak(data: bytes, name: str) -> str:
+    """Peak RSS of the check's child process for one file (its own parent, so alone)."""
+    with tempfile.NamedTemporaryFile(suffix=name) as fh:
+        fh.write(data)
+        fh.flush()
+        result = subprocess.run(
+            [sys.executable, "-c", CHILD_PEAK, str(ROOT), fh.name, name],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    outcome, peak = result.stdout.split()[-2:]
+    return f"{name:<11} {outcome:<8} child peak RSS {peak:>4} MB"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--project", type=Path, default=ROOT)
@@ -235,6 +277,12 @@ def main() -> None:
             f"  peak growth for a valid {len(valid) / MB:.1f} MB PDF: +{growth:.1f} MB"
             " (goal < 10 MB)"
         )
+    from django.conf import settings
+
+    limit = settings.DOCUMENT_CHECK_MEMORY_MB
+    print(f"the checks' child process (limit DOCUMENT_CHECK_MEMORY_MB={limit}):")
+    for data, name in [*corpus, (valid, "scans.pdf"), (large_png(), "40mpx.png")]:
+        print("  ", child_peak(data, name))
 
 
 if __name__ == "__main__":

@@ -299,7 +299,7 @@ def clean_image(source: BinaryIO, out: BinaryIO, mime: str, limits: Limits) -> b
     """Decode within the pixel limit and re-encode without metadata; return the preview."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    from compliance.documents.previews import image_preview
+    from compliance.documents.previews import PREVIEW_SIZE, image_preview
 
     if POLYGLOT_MARKERS.search(source.read()):
         raise Refused(
@@ -307,28 +307,38 @@ def clean_image(source: BinaryIO, out: BinaryIO, mime: str, limits: Limits) -> b
         )
     source.seek(0)
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
+    # One full-size copy of the pixels at a time: turned in place, thumbnailed in place after
+    # the cleaned file is written (a 40 Mpx RGBA image is 160 MB).
     try:
-        with Image.open(source) as probe:
-            width, height = probe.size
-            if width * height > limits.max_pixels:
-                raise Refused("The image has too many pixels to be a scanned document.")
-            probe.load()
-            image = ImageOps.exif_transpose(probe)
-    except Refused:
-        raise
+        image = Image.open(source)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise Refused("The image has too many pixels to be a scanned document.") from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         raise Refused("The image is damaged or truncated and cannot be read.") from exc
-    if mime == "image/jpeg":
-        if image.mode not in {"RGB", "L"}:
-            image = image.convert("RGB")
-        image.save(out, format="JPEG", quality=90, optimize=True)
-    else:
-        if image.mode not in {"RGB", "RGBA", "L", "LA", "P", "1"}:
-            image = image.convert("RGBA")
-        image.save(out, format="PNG", optimize=True)
-    return image_preview(image)
+    try:
+        width, height = image.size
+        if width * height > limits.max_pixels:
+            raise Refused("The image has too many pixels to be a scanned document.")
+        try:
+            image.load()
+            ImageOps.exif_transpose(image, in_place=True)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            raise Refused("The image has too many pixels to be a scanned document.") from exc
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise Refused("The image is damaged or truncated and cannot be read.") from exc
+        if mime == "image/jpeg":
+            cleaned = image if image.mode in {"RGB", "L"} else image.convert("RGB")
+            cleaned.save(out, format="JPEG", quality=90, optimize=True)
+        else:
+            keep = {"RGB", "RGBA", "L", "LA", "P", "1"}
+            cleaned = image if image.mode in keep else image.convert("RGBA")
+            cleaned.save(out, format="PNG", optimize=True)
+        if cleaned is not image:
+            image.close()
+        cleaned.thumbnail(PREVIEW_SIZE)
+        return image_preview(cleaned)
+    finally:
+        image.close()
 
 
 # --- The child process ----------------------------------------------------------------------
