@@ -181,3 +181,13 @@ def test_p52_a_stored_document_goes_to_telnyx_decrypted_in_chunks(sandbox, vault
     assert peak < 2 * 1024 * 1024
     assert document.size.amount == stored.size
     assert client.download_document(document.id) == vault.get(stored.name)
+
+
+def test_p33_a_document_stored_before_streaming_still_downloads(alice_client, alice, upload_file):
+    document = ingest(upload_file(samples.pdf(), "proof.pdf"), uploaded_by=alice)
+    plain = vault.get(document.storage_name)
+    vault.path_of(document.storage_name).write_bytes(vault.cipher().encrypt(plain))
+    assert not vault.is_streamed(document.storage_name)
+    response = alice_client.get(document.get_download_url())
+    assert int(response["Content-Length"]) == len(plain)
+    assert b"".join(response.streaming_content) == plain
