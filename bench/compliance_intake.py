@@ -1,8 +1,10 @@
 """Figures for the document intake pipeline: how long checks take and how much memory they use.
 
 Run: ``PORTAL_TESTING=1 .venv/bin/python bench/compliance_intake.py``. No database needed: it
-times the content checks (``inspect``), encryption at rest (vault put/get) and the pixel-bomb
-refusal (P28: must be well under 2 s with a bounded memory increase).
+times the content checks (``inspect``, which run in a child process: the RSS printed here is
+this process's, not the checks'), encryption at rest (vault put/get, streaming AEAD) and the
+pixel-bomb refusal (P28: well under 2 s). Memory of a real web process taking uploads, and of
+the checks' child, is measured by ``bench/compliance_uploads.py``.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def main() -> None:
     )
     blob = os.urandom(20 * 1024 * 1024)
     names: list[str] = []
-    timed("encrypt + write 20 MB (Fernet)", lambda: names.append(vault.put(blob)), repeat=2)
+    timed("encrypt + write 20 MB (streaming AEAD)", lambda: names.append(vault.put(blob)), repeat=2)
     timed("read + decrypt 20 MB", lambda: vault.get(names[0]), repeat=2)
     for name in names:
         vault.delete(name)

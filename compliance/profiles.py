@@ -10,7 +10,6 @@ so a lost answer is found again instead of creating a duplicate.
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import datetime
 from typing import Any
@@ -52,12 +51,13 @@ def _telnyx_value(client: Any, link: RequirementGroupLink, rid: str, value: dict
     kind = value.get("type")
     if kind == "document":
         document = Document.objects.get(public_id=value["document"], deleted_at__isnull=True)
-        remote = client.upload_document(
-            io.BytesIO(vault.get(document.storage_name)),
-            filename=document.original_filename or str(document.public_id),
-            customer_reference=reference,
-            content_type=document.content_type,
-        )
+        with vault.open_plain(document.storage_name) as plain:  # streamed (P52)
+            remote = client.upload_document(
+                plain,
+                filename=document.original_filename or str(document.public_id),
+                customer_reference=reference,
+                content_type=document.content_type,
+            )
         log_document_access(document, None, "sent_to_telnyx")
         return str(remote.id)
     if kind == "address":

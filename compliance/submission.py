@@ -15,7 +15,6 @@ the sub order (or one number) with the full desired state (P15, P16, P19):
 
 from __future__ import annotations
 
-import io
 import logging
 import uuid
 from typing import Any
@@ -284,12 +283,14 @@ def upload_documents(submission: Submission) -> None:
             document = Document.objects.get(public_id=value["document"])
             if not document.is_available:
                 raise SubmissionError("A document of this submission has been deleted.")
-            remote = client.upload_document(
-                io.BytesIO(vault.get(document.storage_name)),
-                filename=document.original_filename or f"{document.public_id}",
-                customer_reference=item.customer_reference,
-                content_type=document.content_type,
-            )
+            # Decrypted a segment at a time while it is sent (P52).
+            with vault.open_plain(document.storage_name) as plain:
+                remote = client.upload_document(
+                    plain,
+                    filename=document.original_filename or f"{document.public_id}",
+                    customer_reference=item.customer_reference,
+                    content_type=document.content_type,
+                )
             reused = str(remote.id)
             record(
                 submission.submitted_by,

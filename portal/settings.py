@@ -407,7 +407,8 @@ ORDERS_RELAY_EVENTS_AFTER_SECONDS = env.int("ORDERS_RELAY_EVENTS_AFTER_SECONDS",
 
 # --- Compliance (owned by the compliance app) ------------------------------------------------
 # Identity documents: private, encrypted at rest (P26-P33, P45). Keys are Fernet keys, newest
-# first; older keys stay listed until the rotation job has re-encrypted everything (MultiFernet).
+# first; older keys stay listed until the rotation job has re-encrypted everything. Files use a
+# streaming key derived from each (compliance/documents/vault.py); fields use Fernet itself.
 DOCUMENT_STORAGE_ROOT = Path(
     env.str("DOCUMENT_STORAGE_ROOT", default=str(Path(str(MEDIA_ROOT)) / "documents"))
 )
@@ -429,6 +430,13 @@ if not DOCUMENT_ENCRYPTION_KEYS:
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 DOCUMENT_MAX_PIXELS = env.int("DOCUMENT_MAX_PIXELS", default=40_000_000)
 DOCUMENT_MAX_PDF_PAGES = env.int("DOCUMENT_MAX_PDF_PAGES", default=50)
+# Decompression bounds (P28, P52): the content checks run in a child process with this much
+# address space and this deadline; a PDF's streams may decode to at most this much in total.
+DOCUMENT_CHECK_MEMORY_MB = env.int("DOCUMENT_CHECK_MEMORY_MB", default=768)
+DOCUMENT_CHECK_SECONDS = env.float("DOCUMENT_CHECK_SECONDS", default=30.0)
+DOCUMENT_MAX_EXPANDED_MB = env.int("DOCUMENT_MAX_EXPANDED_MB", default=512)
+# The interpreter of that child: this one, unless the web server embeds Python (uWSGI, mod_wsgi).
+DOCUMENT_CHECK_PYTHON = env.str("DOCUMENT_CHECK_PYTHON", default=sys.executable)
 DOCUMENT_RETENTION_DAYS = env.int("DOCUMENT_RETENTION_DAYS", default=90)
 # Optional ClamAV daemon ("tcp://host:3310" or "unix:///run/clamav/clamd.ctl"); when set, a scan
 # error refuses the upload (fails closed).
@@ -437,7 +445,8 @@ CLAMAV_TIMEOUT = env.float("CLAMAV_TIMEOUT", default=10.0)
 FILE_UPLOAD_HANDLERS = [
     "compliance.documents.upload_cap.SizeCapUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
-    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+    # Larger files stream to an anonymous temporary file (no name, so none is left behind).
+    "compliance.documents.upload_cap.AnonymousTemporaryFileUploadHandler",
 ]
 COMPLIANCE_CATALOGUE_REFRESH_SECONDS = env.int(
     "COMPLIANCE_CATALOGUE_REFRESH_SECONDS", default=6 * 3600

@@ -1,30 +1,36 @@
 """Accepting an uploaded identity document: every check runs before anything is stored.
 
-Order: size (empty, over the cap) -> file name -> type sniffed from the bytes, which must agree
-with the extension and the declared type (PDF, JPEG, PNG only) -> polyglot markers -> images
-decoded under a pixel limit and re-encoded without metadata, PDFs parsed and refused when they
-carry JavaScript, embedded files or launch actions, and stripped of author metadata -> optional
-virus scan -> preview -> encrypted storage. Any refusal raises ``DocumentRefused`` with a message
-for the user and leaves nothing on disk or in the database (P26-P31, P33, P46).
+Order: size (empty, over the cap) -> file name -> type sniffed from the first bytes, which must
+agree with the extension and the declared type (PDF, JPEG, PNG only) -> the content checks in a
+child process with memory and time limits (``isolation``/``cleaning``: polyglot markers, images
+decoded under a pixel limit and re-encoded without metadata, PDFs bounded in decoded size,
+refused when they carry JavaScript, embedded files or launch actions, stripped of every action
+but internal links and of author metadata) -> optional virus scan -> preview -> encrypted storage.
+Any refusal raises ``DocumentRefused`` with a message for the user and leaves nothing on disk or
+in the database (P26-P31, P33, P46, P52).
+
+The upload is never held whole in the web process (P52): it arrives in an anonymous temporary
+file (``upload_cap``), the child reads it from there and writes the cleaned file to another
+one, and the vault encrypts that a chunk at a time. Temporary files have no name on disk, so
+no plaintext copy is left behind even if the process is killed.
 """
 
 from __future__ import annotations
 
-import hashlib
-import io
+import contextlib
 import logging
-import re
+import os
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 import filetype
-import pikepdf
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from compliance.documents import previews, scanner, vault
+from compliance.documents import isolation, scanner, vault
 from compliance.documents.filenames import UnsafeFilename, extension_of, sanitize_filename
 from compliance.models import Document
 
@@ -37,20 +43,8 @@ ALLOWED = {
 }
 ALLOWED_LABEL = "PDF, JPEG or PNG"
 GENERIC_DECLARED = {"", "application/octet-stream", "binary/octet-stream"}
-# Markup or code inside an image or PDF makes it a polyglot a browser might execute.
-POLYGLOT_MARKERS = re.compile(
-    rb"<\s*(script|html|body|iframe|svg|object|embed)\b|<\?php|<!doctype\s+html|javascript:",
-    re.IGNORECASE,
-)
-PDF_FORBIDDEN_KEYS = {
-    "/JavaScript": "JavaScript",
-    "/JS": "JavaScript",
-    "/EmbeddedFile": "embedded files",
-    "/EmbeddedFiles": "embedded files",
-    "/Launch": "launch actions",
-    "/RichMedia": "rich media",
-    "/XFA": "XFA forms",
-}
+SNIFF_BYTES = 8192
+CHUNK = 64 * 1024
 
 
 class DocumentRefused(Exception):
@@ -65,23 +59,54 @@ class CleanFile:
     preview_png: bytes
 
 
-def read_upload(upload: UploadedFile) -> bytes:
-    """Read an upload within the cap (the upload handler already stopped larger bodies)."""
+def _too_large() -> DocumentRefused:
+    return DocumentRefused(
+        f"The file is larger than the {settings.DOCUMENT_MAX_BYTES // (1024 * 1024)} MB limit."
+    )
+
+
+def _temporary() -> IO[bytes]:
+    """An anonymous temporary file (no name on disk) in the upload temp directory."""
+    return tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR or None)
+
+
+def _real_file(fh: Any) -> bool:
+    try:
+        return os.fstat(fh.fileno()) is not None
+    except (AttributeError, OSError, ValueError):
+        return False
+
+
+@contextlib.contextmanager
+def spooled(upload: UploadedFile) -> Iterator[IO[bytes]]:
+    """The upload as a real file at offset 0, within the cap (copied in chunks if in memory)."""
     limit = settings.DOCUMENT_MAX_BYTES
     if upload.size is not None and upload.size > limit:
-        raise DocumentRefused(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
-    upload.seek(0)
-    data = upload.read(limit + 1)
-    if len(data) > limit:
-        raise DocumentRefused(f"The file is larger than the {limit // (1024 * 1024)} MB limit.")
-    if not data:
-        raise DocumentRefused("The file is empty.")
-    return data
+        raise _too_large()
+    raw = upload.file
+    if raw is not None and _real_file(raw):
+        raw.seek(0)
+        yield raw
+        return
+    with _temporary() as copy:
+        upload.seek(0)
+        copied = 0
+        while chunk := upload.read(CHUNK):
+            copied += len(chunk)
+            if copied > limit:
+                raise _too_large()
+            copy.write(chunk)
+        copy.seek(0)
+        yield copy
+
+
+def _size(fh: IO[bytes]) -> int:
+    return os.fstat(fh.fileno()).st_size
 
 
 def detect_type(data: bytes, filename: str, declared: str = "") -> str:
     """The allowlisted MIME type of ``data``, agreeing with its extension and declared type."""
-    kind = filetype.guess(data)
+    kind = filetype.guess(data[:SNIFF_BYTES])
     mime = kind.mime if kind is not None else ""
     if mime not in ALLOWED:
         raise DocumentRefused(
@@ -98,120 +123,38 @@ def detect_type(data: bytes, filename: str, declared: str = "") -> str:
     return mime
 
 
-def _refuse_polyglot(data: bytes) -> None:
-    if POLYGLOT_MARKERS.search(data):
-        raise DocumentRefused(
-            "The file contains embedded web content or code (a polyglot file); it was refused."
-        )
-
-
-def clean_image(data: bytes, mime: str) -> tuple[bytes, bytes]:
-    """Decode within the pixel limit and re-encode without metadata; return (bytes, preview)."""
+def check_file(
+    source: IO[bytes], filename: str, declared: str, out: IO[bytes], preview: IO[bytes]
+) -> tuple[str, int | None]:
+    """Check ``source`` (a real file) and write its cleaned form to ``out``, its PNG preview
+    to ``preview``; return (content type, page count). Raises ``DocumentRefused``."""
+    source.flush()
+    size = _size(source)
+    if size > settings.DOCUMENT_MAX_BYTES:
+        raise _too_large()
+    if size == 0:
+        raise DocumentRefused("The file is empty.")
+    source.seek(0)
+    mime = detect_type(source.read(SNIFF_BYTES), filename, declared)
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            width, height = probe.size
-            if width * height > settings.DOCUMENT_MAX_PIXELS:
-                raise DocumentRefused("The image has too many pixels to be a scanned document.")
-            probe.load()
-            image = ImageOps.exif_transpose(probe)
-    except DocumentRefused:
-        raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise DocumentRefused("The image has too many pixels to be a scanned document.") from exc
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise DocumentRefused("The image is damaged or truncated and cannot be read.") from exc
-    out = io.BytesIO()
-    if mime == "image/jpeg":
-        if image.mode not in {"RGB", "L"}:
-            image = image.convert("RGB")
-        image.save(out, format="JPEG", quality=90, optimize=True)
-    else:
-        if image.mode not in {"RGB", "RGBA", "L", "LA", "P", "1"}:
-            image = image.convert("RGBA")
-        image.save(out, format="PNG", optimize=True)
-    return out.getvalue(), previews.image_preview(image)
-
-
-def _walk_pdf_keys(obj: Any, seen: set[tuple[int, int]], depth: int = 0) -> str | None:
-    if depth > 64:
-        return None
-    if isinstance(obj, pikepdf.Object) and obj.is_indirect:
-        key = obj.objgen
-        if key in seen:
-            return None
-        seen.add(key)
-    if isinstance(obj, pikepdf.Dictionary | pikepdf.Stream):
-        for name, value in obj.items():
-            if name in PDF_FORBIDDEN_KEYS:
-                return PDF_FORBIDDEN_KEYS[name]
-            if name == "/S" and str(value) in ("/JavaScript", "/Launch"):
-                return PDF_FORBIDDEN_KEYS[str(value)]
-            found = _walk_pdf_keys(value, seen, depth + 1)
-            if found:
-                return found
-    elif isinstance(obj, pikepdf.Array):
-        for item in obj:
-            found = _walk_pdf_keys(item, seen, depth + 1)
-            if found:
-                return found
-    return None
-
-
-def clean_pdf(data: bytes) -> tuple[bytes, int, bytes]:
-    """Parse, refuse active content, strip author metadata; return (bytes, pages, preview)."""
-    try:
-        pdf = pikepdf.open(io.BytesIO(data))
-    except pikepdf.PasswordError as exc:
-        raise DocumentRefused("Password-protected PDFs cannot be accepted.") from exc
-    except (pikepdf.PdfError, ValueError, OSError) as exc:
-        raise DocumentRefused("The PDF is damaged and cannot be read.") from exc
-    with pdf:
-        pages = len(pdf.pages)
-        if pages == 0:
-            raise DocumentRefused("The PDF has no pages.")
-        if pages > settings.DOCUMENT_MAX_PDF_PAGES:
-            raise DocumentRefused(
-                f"The PDF has {pages} pages; at most "
-                f"{settings.DOCUMENT_MAX_PDF_PAGES} are accepted."
-            )
-        try:
-            found = _walk_pdf_keys(pdf.trailer, set())
-            if found is None:
-                for objects in pdf.objects:
-                    found = _walk_pdf_keys(objects, set())
-                    if found:
-                        break
-        except (pikepdf.PdfError, TypeError, ValueError, KeyError, RuntimeError) as exc:
-            # A structure too broken to inspect cannot be shown to be harmless.
-            raise DocumentRefused("The PDF is damaged and cannot be read.") from exc
-        if found:
-            raise DocumentRefused(f"The PDF contains {found}, which is not allowed.")
-        for key in list(pdf.docinfo.keys()):
-            del pdf.docinfo[key]
-        if "/Metadata" in pdf.Root:
-            del pdf.Root.Metadata
-        out = io.BytesIO()
-        pdf.save(out)
-    cleaned = out.getvalue()
-    try:
-        preview = previews.pdf_preview(cleaned)
-    except Exception as exc:  # pdfium raises its own error types for unreadable files
-        raise DocumentRefused("The PDF cannot be rendered; it may be damaged.") from exc
-    return cleaned, pages, preview
+        pages = isolation.check(mime, source, out, preview)
+    except isolation.CheckRefused as exc:
+        raise DocumentRefused(str(exc)) from exc
+    return mime, pages
 
 
 def inspect(data: bytes, filename: str, declared: str = "") -> CleanFile:
-    """Run the content checks on ``data``; return the sanitized bytes and a preview."""
-    mime = detect_type(data, filename, declared)
-    if mime == "application/pdf":
-        if data[:1024].find(b"%PDF-") != 0:
-            raise DocumentRefused("The PDF does not start with a PDF header.")
-        _refuse_polyglot(data)
-        cleaned, pages, preview = clean_pdf(data)
-        return CleanFile(cleaned, mime, pages, preview)
-    _refuse_polyglot(data)
-    cleaned, preview = clean_image(data, mime)
-    return CleanFile(cleaned, mime, None, preview)
+    """Run the content checks on ``data``; return the sanitized bytes and a preview.
+
+    A convenience for tests and benchmarks; uploads go through ``ingest``, which never holds
+    the file in memory.
+    """
+    if not data:
+        raise DocumentRefused("The file is empty.")
+    with _temporary() as source, _temporary() as out, _temporary() as preview:
+        source.write(data)
+        mime, pages = check_file(source, filename, declared, out, preview)
+        return CleanFile(out.read(), mime, pages, preview.read())
 
 
 def ingest(
@@ -222,39 +165,53 @@ def ingest(
     profile: Any = None,
 ) -> Document:
     """Check, sanitize, scan, encrypt and store an upload; return its ``Document`` row."""
-    data = read_upload(upload)
-    try:
-        filename = sanitize_filename(upload.name or "")
-    except UnsafeFilename as exc:
-        raise DocumentRefused(str(exc)) from exc
-    clean = inspect(data, filename, getattr(upload, "content_type", "") or "")
-    scan_status = Document.Scan.NOT_CONFIGURED
-    if scanner.scanner_configured():
+    with spooled(upload) as source:
         try:
-            scanner.scan_bytes(data)
-        except scanner.ScanRefused as exc:
-            logger.warning("upload refused by the virus scanner")
+            filename = sanitize_filename(upload.name or "")
+        except UnsafeFilename as exc:
             raise DocumentRefused(str(exc)) from exc
-        scan_status = Document.Scan.CLEAN
-    stored = vault.put(clean.data)
-    preview = ""
-    try:
-        preview = vault.put(clean.preview_png)
-        with transaction.atomic():
-            return Document.objects.create(
-                storage_name=stored,
-                preview_name=preview,
-                original_filename=filename,
-                content_type=clean.content_type,
-                size=len(clean.data),
-                sha256=hashlib.sha256(clean.data).hexdigest(),
-                page_count=clean.page_count,
+        declared = getattr(upload, "content_type", "") or ""
+        with _temporary() as cleaned, _temporary() as preview_file:
+            mime, pages = check_file(source, filename, declared, cleaned, preview_file)
+            scan_status = Document.Scan.NOT_CONFIGURED
+            if scanner.scanner_configured():
+                source.seek(0)
+                try:
+                    scanner.scan_file(source)
+                except scanner.ScanRefused as exc:
+                    logger.warning("upload refused by the virus scanner")
+                    raise DocumentRefused(str(exc)) from exc
+                scan_status = Document.Scan.CLEAN
+            return _store(
+                cleaned,
+                preview_file.read(),
+                filename=filename,
+                content_type=mime,
+                page_count=pages,
                 scan_status=scan_status,
                 sub_order=sub_order,
                 profile=profile,
                 uploaded_by=uploaded_by,
             )
+
+
+def _store(cleaned: IO[bytes], preview_png: bytes, **fields: Any) -> Document:
+    """Encrypt the cleaned file (a chunk at a time) and its preview; create the row."""
+    filename = fields.pop("filename")
+    stored = vault.put_file(cleaned)
+    preview = ""
+    try:
+        preview = vault.put(preview_png)
+        with transaction.atomic():
+            return Document.objects.create(
+                storage_name=stored.name,
+                preview_name=preview,
+                original_filename=filename,
+                size=stored.size,
+                sha256=stored.sha256,
+                **fields,
+            )
     except BaseException:
-        vault.delete(stored)
+        vault.delete(stored.name)
         vault.delete(preview)
         raise

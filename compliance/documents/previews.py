@@ -6,6 +6,7 @@ Previews show personal data too, so they are stored encrypted in the vault like 
 from __future__ import annotations
 
 import io
+from typing import IO
 
 import pypdfium2 as pdfium
 from PIL import Image
@@ -23,13 +24,14 @@ def image_preview(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def pdf_preview(data: bytes) -> bytes:
-    """Render page 1 of a PDF at a width of about 480 px."""
+def pdf_preview(data: bytes | IO[bytes]) -> bytes:
+    """Render page 1 of a PDF so that its longer side is about 480 px (a page declared huge
+    in either direction still gives a small bitmap)."""
     pdf = pdfium.PdfDocument(data)
     try:
         page = pdf[0]
-        width = page.get_width() or 1
-        bitmap = page.render(scale=min(2.0, PREVIEW_SIZE[0] / width))
+        longest = max(page.get_width(), page.get_height(), 1)
+        bitmap = page.render(scale=min(2.0, PREVIEW_SIZE[0] / longest))
         image = bitmap.to_pil()
         return image_preview(image)
     finally:

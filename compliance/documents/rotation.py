@@ -1,7 +1,8 @@
 """Key rotation (P33): re-encrypt every stored file and encrypted field with the newest key.
 
 Put the new key first in ``DOCUMENT_ENCRYPTION_KEYS`` (keep the old ones after it), run
-``manage.py rotate_document_keys``, then drop the old keys: nothing needs them any more.
+``manage.py rotate_document_keys``, then drop the old keys: nothing needs them any more. Files
+are rewritten in the vault's streaming format, including those still stored as Fernet tokens.
 """
 
 from __future__ import annotations

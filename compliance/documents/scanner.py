@@ -7,8 +7,10 @@ the upload, so an unscanned file never reaches reviewers or Telnyx.
 
 from __future__ import annotations
 
+import io
 import socket
 import struct
+from typing import IO
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -39,11 +41,15 @@ def _connect() -> socket.socket:
 
 def scan_bytes(data: bytes) -> None:
     """Scan ``data``; return normally only when clamd reports it clean."""
+    scan_file(io.BytesIO(data))
+
+
+def scan_file(source: IO[bytes]) -> None:
+    """Scan a file from its current position, a chunk at a time; return only when clean."""
     try:
         with _connect() as sock:
             sock.sendall(b"zINSTREAM\0")
-            for start in range(0, len(data), CHUNK):
-                chunk = data[start : start + CHUNK]
+            while chunk := source.read(CHUNK):
                 sock.sendall(struct.pack("!L", len(chunk)) + chunk)
             sock.sendall(struct.pack("!L", 0))
             reply = b""

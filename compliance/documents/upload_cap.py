@@ -9,7 +9,11 @@ and discarded, never buffered) and notes the refusal on the request for the view
 
 from __future__ import annotations
 
+import tempfile
+from typing import Any
+
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.http import HttpRequest
 
@@ -49,3 +53,34 @@ class SizeCapUploadHandler(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class AnonymousTemporaryFileUploadHandler(FileUploadHandler):
+    """Streams a file to an anonymous temporary file in ``FILE_UPLOAD_TEMP_DIR`` (P52).
+
+    Django's own handler uses a named temporary file, which a killed process leaves behind with
+    an identity document in clear; this one has no name on disk (``O_TMPFILE``/unlinked at
+    once), so the kernel frees it with the last descriptor whatever happens.
+    """
+
+    def new_file(self, *args: Any, **kwargs: Any) -> None:
+        super().new_file(*args, **kwargs)
+        self.file = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR or None)  # noqa: SIM115
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
+        self.file.write(raw_data)
+
+    def file_complete(self, file_size: int) -> UploadedFile:
+        self.file.seek(0)
+        return UploadedFile(
+            file=self.file,
+            name=self.file_name,
+            content_type=self.content_type,
+            size=file_size,
+            charset=self.charset,
+            content_type_extra=self.content_type_extra,
+        )
+
+    def upload_interrupted(self) -> None:
+        if hasattr(self, "file"):
+            self.file.close()

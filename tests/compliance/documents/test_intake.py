@@ -191,3 +191,16 @@ def test_p33_the_rotation_command_lets_the_old_key_be_dropped(settings, upload_f
     assert vault.get(document.preview_name).startswith(b"\x89PNG")
     assert Document.objects.get(pk=document.pk).original_filename == "scan.png"
     assert SavedAddress.objects.get(pk=address.pk).fields == {"locality": "Berlin"}
+
+
+def test_p46_a_rotated_photo_is_stored_upright_without_its_exif(upload_file, alice):
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display
+    exif[0x013B] = "Jane Canary"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    document = ingest(upload_file(out.getvalue(), "id.jpg"), uploaded_by=alice)
+    with Image.open(io.BytesIO(vault.get(document.storage_name))) as stored:
+        assert stored.size == (48, 64)
+        assert dict(stored.getexif()) == {}

@@ -100,7 +100,7 @@ def test_p32_download_is_an_attachment_that_is_not_cached_sniffed_or_rendered(
 ):
     response = alice_client.get(document.get_download_url())
     assert response.status_code == 200
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert response["Content-Disposition"].startswith("attachment;")
     assert "JaneCanary" in response["Content-Disposition"].replace(" ", "").replace("%20", "")
     assert response["X-Content-Type-Options"] == "nosniff"
@@ -204,3 +204,17 @@ def test_p44_a_denied_document_read_is_logged(olga_client, document, caplog):
     assert [(e["action"], e["actor"], e["object"], e["outcome"]) for e in events] == [
         ("document.read", "olga", f"document:{document.public_id}", "denied")
     ]
+
+
+def test_p52_a_decompression_bomb_upload_gets_400_with_a_clear_message(
+    alice_client, settings, vault_root
+):
+    from tests.compliance import hostile
+
+    settings.DOCUMENT_MAX_EXPANDED_MB = 64
+    data, name = hostile.bombs(256 * hostile.MIB)["content_stream_bomb"]
+    response = _post(alice_client, data, name)
+    assert response.status_code == 400
+    assert "expands to more than 64 MB" in response.content.decode().replace("&#x27;", "'")
+    assert Document.objects.count() == 0
+    assert not vault_root.exists() or list(vault_root.iterdir()) == []
