@@ -25,11 +25,16 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $(STAMP)
 
-# Re-resolve requirements.lock from pyproject.toml (pip-tools in a throwaway venv).
+# Re-resolve the locks from pyproject.toml (pip-tools in a throwaway venv): requirements.lock is
+# runtime + the `dev` extra (what `make install` installs); requirements-prod.lock is the runtime
+# set only (what a production host installs, see README "Production"), pinned to the same versions.
 lock:
 	@test -x $(VENV)-lock/bin/pip-compile || { $(PYTHON) -m venv $(VENV)-lock && $(VENV)-lock/bin/pip install --quiet pip-tools; }
 	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras \
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	cp requirements.lock requirements-prod.lock
+	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements-prod.lock pyproject.toml
 
 services:
 	@scripts/ensure-services.sh redis postgres
