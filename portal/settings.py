@@ -15,6 +15,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -325,14 +326,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 # Celery's Redis docs name three places for the same value; CELERY_VISIBILITY_TIMEOUT above is
 # the third (``visibility_timeout``).
-# Tests use a queue of their own per session (and per xdist worker), so workers of parallel
-# runs never steal each other's messages; the celery_worker fixture passes it on.
-CELERY_TASK_DEFAULT_QUEUE = env.str(
-    "CELERY_TASK_DEFAULT_QUEUE",
-    default=f"portal-test-{uuid.uuid4().hex[:12]}" if TESTING else "celery",
+# One queue per kind of work (portal/queues.py routes tasks by name), named
+# "<CELERY_QUEUE_PREFIX>.<kind>": several instances sharing one Redis give each a prefix of its
+# own (`make run` derives one from WEB_PORT). Tests use a prefix of their own per session (and per
+# xdist worker), so workers of parallel runs never steal each other's messages; the
+# celery_worker fixture passes it on.
+CELERY_QUEUE_PREFIX = env.str(
+    "CELERY_QUEUE_PREFIX",
+    default=f"portal-test-{uuid.uuid4().hex[:12]}" if TESTING else "portal",
 )
 if TESTING:
-    os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
+    os.environ.setdefault("CELERY_QUEUE_PREFIX", CELERY_QUEUE_PREFIX)
+CELERY_QUEUES = {
+    kind: f"{CELERY_QUEUE_PREFIX}.{kind}"
+    for kind in ("default", "placing", "submissions", "webhooks", "sync", "email")
+}
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUES["default"]
+# A worker started without -Q consumes every queue declared here.
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUES.values()]
+CELERY_TASK_ROUTES = ("portal.queues.route_task",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
