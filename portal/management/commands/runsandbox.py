@@ -86,6 +86,7 @@ class Command(BaseCommand):
             log_level=os.environ.get("SANDBOX_LOG_LEVEL", "warning"),
             access_log=False,
             lifespan="on",
+            workers=1,  # one process owns the state; uvicorn would read WEB_CONCURRENCY otherwise
         )
 
     def _refuse_in_production(self, options: dict[str, Any]) -> None:
