@@ -9,6 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 kinds="${1:-all}"
+name="$kinds"
 [ "$kinds" = all ] && kinds="default,placing,submissions,webhooks,sync,email"
 prefix="${CELERY_QUEUE_PREFIX:-portal}"
 queues=()
@@ -20,8 +21,8 @@ for kind in "${wanted[@]}"; do
   esac
 done
 joined="$(IFS=,; echo "${queues[*]}")"
-name="${kinds//[,:]/+}"
+name="${name//[,:]/+}"
 exec "${CELERY_BIN:-.venv/bin/celery}" -A portal worker \
-  -Q "$joined" -n "$name@%h" \
+  -Q "$joined" -n "$prefix-$name@%h" \
   --concurrency "${WORKER_CONCURRENCY:-2}" --prefetch-multiplier 1 \
   --without-gossip --without-mingle --loglevel "${LOG_LEVEL:-INFO}" "${@:2}"
