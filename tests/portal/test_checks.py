@@ -78,7 +78,7 @@ def test_p40_production_settings_pass_the_deploy_gate():
     assert "no issues" in result.stdout
 
 
-def test_a_production_start_without_collectstatic_fails_the_deploy_gate(tmp_path):
+def test_p40_a_production_start_without_collectstatic_fails_the_deploy_gate(tmp_path):
     result = deploy_check(STATIC_ROOT=str(tmp_path / "never-collected"))
     assert result.returncode != 0
     assert "portal.E050" in result.stderr and "collectstatic" in result.stderr

@@ -3,10 +3,13 @@ its kind, names carry the instance prefix, and a long sync pass does not hold up
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -19,6 +22,8 @@ from compliance.tasks import (
 )
 from portal.celery import app
 from portal.queues import KINDS, queue_kind, queue_names
+
+ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
     "orders.tasks.place_number_order": "placing",
@@ -65,6 +70,33 @@ def test_a_task_no_pattern_knows_goes_to_the_default_queue():
 def test_worker_queue_names_for_the_recipe():
     assert queue_names("sync") == [f"{settings.CELERY_QUEUE_PREFIX}.sync"]
     assert queue_names() == list(settings.CELERY_QUEUES.values())
+
+
+def worker_command(*args: str, prefix: str = "portal") -> subprocess.CompletedProcess[str]:
+    env = {"PATH": os.environ["PATH"], "CELERY_BIN": "echo", "CELERY_QUEUE_PREFIX": prefix}
+    return subprocess.run(
+        [str(ROOT / "scripts" / "worker.sh"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def queues_of(result: subprocess.CompletedProcess[str]) -> list[str]:
+    argv = result.stdout.split()
+    return argv[argv.index("-Q") + 1].split(",")
+
+
+def test_the_recipes_worker_script_consumes_the_queues_the_router_fills():
+    assert queues_of(worker_command("sync", prefix=settings.CELERY_QUEUE_PREFIX)) == [
+        settings.CELERY_QUEUES["sync"]
+    ]
+    everything = worker_command("all", prefix=settings.CELERY_QUEUE_PREFIX)
+    assert sorted(queues_of(everything)) == sorted(settings.CELERY_QUEUES.values())
+    assert queues_of(worker_command("email:default")) == ["portal.email", "portal.default"]
+    refused = worker_command("sync,bogus")
+    assert refused.returncode != 0 and "unknown queue kind 'bogus'" in refused.stderr
 
 
 @pytest.fixture
