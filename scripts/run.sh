@@ -15,16 +15,7 @@ export TELNYX_API_BASE="${TELNYX_API_BASE:-http://127.0.0.1:$SANDBOX_PORT/v2}"
 export SANDBOX_WEBHOOK_URL="${SANDBOX_WEBHOOK_URL:-http://127.0.0.1:$WEB_PORT/webhooks/telnyx}"
 export SANDBOX_SIGNING_KEY="${SANDBOX_SIGNING_KEY:-ZGV2LW9ubHktc2FuZGJveC1zaWduaW5nLXNlZWQtMDE=}"
 export PYTHONUNBUFFERED=1
-# Each `make run` is an instance of its own: a Redis database (WEB_PORT mod 16), queue and cache
-# prefixes derived from WEB_PORT, and (on a port other than 8000) its own SQLite files, so two
-# portals on one machine never take each other's tasks. Set REDIS_URL etc. to choose otherwise.
-export REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379/$((WEB_PORT % 16))}"
-export CELERY_QUEUE_PREFIX="${CELERY_QUEUE_PREFIX:-portal-$WEB_PORT}"
-export CACHE_KEY_PREFIX="${CACHE_KEY_PREFIX:-portal-$WEB_PORT}"
-if [ "$WEB_PORT" != 8000 ]; then
-  export DATABASE_URL="${DATABASE_URL:-sqlite:///$PWD/var/portal-$WEB_PORT.sqlite3}"
-  export SANDBOX_DB="${SANDBOX_DB:-$PWD/var/sandbox-$SANDBOX_PORT.sqlite3}"
-fi
+source scripts/instance-env.sh  # this instance's own Redis database, queues, cache, SQLite
 mkdir -p var
 
 scripts/ensure-services.sh redis

@@ -155,3 +155,32 @@ def test_a_long_sync_pass_does_not_hold_up_a_submission(celery_worker_factory, b
         time.sleep(0.1)
     assert broker.llen(settings.CELERY_QUEUES["sync"]) == 1  # the second pass still waits
     assert broker.llen(settings.CELERY_QUEUES["submissions"]) == 0
+
+
+def make_run_instance(**env: str) -> dict[str, str]:
+    """The settings `make run` derives for an instance (scripts/instance-env.sh)."""
+    script = "source scripts/instance-env.sh; env"
+    result = subprocess.run(
+        ["bash", "-c", script],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    return dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
+
+
+def test_two_make_runs_on_one_machine_share_no_redis_database_queue_or_sqlite_file():
+    first = make_run_instance(WEB_PORT="8000", SANDBOX_PORT="8100")
+    second = make_run_instance(WEB_PORT="9000", SANDBOX_PORT="9100")
+    for name in ("REDIS_URL", "CELERY_QUEUE_PREFIX", "CACHE_KEY_PREFIX"):
+        assert first[name] != second[name], name
+    assert first["REDIS_URL"] == "redis://127.0.0.1:6379/0"  # the default instance is unchanged
+    assert "DATABASE_URL" not in first  # var/portal.sqlite3, as before
+    assert second["DATABASE_URL"].endswith("var/portal-9000.sqlite3")
+    assert second["SANDBOX_DB"].endswith("var/sandbox-9100.sqlite3")
+    # What an operator sets is kept.
+    chosen = make_run_instance(WEB_PORT="9000", REDIS_URL="redis://10.0.0.5:6379/3")
+    assert chosen["REDIS_URL"] == "redis://10.0.0.5:6379/3"
