@@ -429,10 +429,16 @@ def stack(workdir: Path, procs: Processes, db_name: str, started: float) -> None
         def healthy() -> bool:
             procs.assert_running()
             with contextlib.suppress(httpx.TransportError):
-                return httpx.get(f"{proxy_url}/healthz", timeout=5).status_code == 200
+                telnyx = httpx.get(
+                    f"http://127.0.0.1:{sandbox_port}/_sandbox/clock",
+                    headers={"Authorization": f"Bearer {sandbox_key}"},
+                    timeout=5,
+                )
+                portal = httpx.get(f"{proxy_url}/healthz", timeout=5)
+                return telnyx.status_code == 200 and portal.status_code == 200
             return False
 
-        wait_for("/healthz to answer 200 (database, Redis, a worker)", healthy, timeout=90)
+        wait_for("/healthz and the sandbox to answer 200", healthy, timeout=90)
         ForwardingProxy.recording = True
         say(f"stack healthy after {time.monotonic() - started:.0f} s")
         plain = httpx.get(f"http://127.0.0.1:{web_port}/accounts/login/", timeout=10)
