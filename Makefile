@@ -12,7 +12,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/9
 PYTEST_ARGS ?=
 export WEB_PORT SANDBOX_PORT
 
-.PHONY: install lock run test lint services browser audit
+.PHONY: install lock run test lint services browser audit prod-check
 
 install: $(STAMP)
 
@@ -25,11 +25,16 @@ $(STAMP): requirements.lock
 	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements.lock
 	@touch $(STAMP)
 
-# Re-resolve requirements.lock from pyproject.toml (pip-tools in a throwaway venv).
+# Re-resolve the locks from pyproject.toml (pip-tools in a throwaway venv): requirements.lock is
+# runtime + the `dev` extra (what `make install` installs); requirements-prod.lock is the runtime
+# set only (what a production host installs, see README "Production"), pinned to the same versions.
 lock:
 	@test -x $(VENV)-lock/bin/pip-compile || { $(PYTHON) -m venv $(VENV)-lock && $(VENV)-lock/bin/pip install --quiet pip-tools; }
 	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --extra dev --strip-extras \
 		--no-emit-index-url --no-emit-find-links -o requirements.lock pyproject.toml
+	cp requirements.lock requirements-prod.lock
+	$(VENV)-lock/bin/pip-compile --quiet --generate-hashes --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o requirements-prod.lock pyproject.toml
 
 services:
 	@scripts/ensure-services.sh redis postgres
@@ -39,6 +44,12 @@ browser:
 
 run: install
 	@scripts/run.sh
+
+# The production stack on this machine (gunicorn, DEBUG off, PostgreSQL, a private Redis, workers,
+# beat, the sandbox as Telnyx behind a proxy header): signs in with TOTP, places and vets an order,
+# fails on any 5xx or traceback (scripts/prod_check.py; about a minute).
+prod-check: install services
+	$(BIN)/python scripts/prod_check.py
 
 lint: install
 	$(BIN)/ruff check .

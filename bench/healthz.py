@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("PORTAL_TESTING", "1")
-os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", f"bench-{uuid.uuid4().hex[:8]}")
+os.environ.setdefault("CELERY_QUEUE_PREFIX", f"bench-{uuid.uuid4().hex[:8]}")
 
 
 def measure(client, n: int) -> tuple[list[float], int]:
@@ -66,7 +66,7 @@ def main() -> None:
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "prefork", "-c", "1",
          "--without-gossip", "--without-mingle", "-n", hostname, "-Q",
-         settings.CELERY_TASK_DEFAULT_QUEUE, "--loglevel", "WARNING"],
+         ",".join(settings.CELERY_QUEUES.values()), "--loglevel", "WARNING"],
         cwd=ROOT, start_new_session=True,
     )  # fmt: skip
     try:

@@ -195,3 +195,24 @@ def check_celery(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[Check
             )
         )
     return messages
+
+
+@register(Tags.staticfiles, deploy=True)
+def check_static_manifest(app_configs: Sequence[Any] | None, **kwargs: Any) -> list[CheckMessage]:
+    """With DEBUG off every page names its static files through collectstatic's manifest: without
+    it, each page (the login page included) answers 500."""
+    backend = settings.STORAGES["staticfiles"]["BACKEND"]
+    if "Manifest" not in backend:
+        return []
+    from pathlib import Path
+
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file():
+        return []
+    return [
+        Error(
+            f"The static files manifest {manifest} is missing: every page would answer 500.",
+            hint="Run `manage.py collectstatic --noinput` (part of the release step, README).",
+            id="portal.E050",
+        )
+    ]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -137,6 +138,8 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A kept connection is checked before reuse: a PostgreSQL restart costs no request a 500.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = DATABASES["default"]["CONN_MAX_AGE"] != 0
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` shares one SQLite file between web, worker and beat: WAL plus immediate
     # transactions and a busy timeout avoid "database is locked".
@@ -192,7 +195,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "staticfiles"
+# Filled by `manage.py collectstatic` (required before a production start: with DEBUG off the
+# pages name their static files through its manifest).
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -325,14 +330,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 # Celery's Redis docs name three places for the same value; CELERY_VISIBILITY_TIMEOUT above is
 # the third (``visibility_timeout``).
-# Tests use a queue of their own per session (and per xdist worker), so workers of parallel
-# runs never steal each other's messages; the celery_worker fixture passes it on.
-CELERY_TASK_DEFAULT_QUEUE = env.str(
-    "CELERY_TASK_DEFAULT_QUEUE",
-    default=f"portal-test-{uuid.uuid4().hex[:12]}" if TESTING else "celery",
+# One queue per kind of work (portal/queues.py routes tasks by name), named
+# "<CELERY_QUEUE_PREFIX>.<kind>": several instances sharing one Redis give each a prefix of its
+# own (`make run` derives one from WEB_PORT). Tests use a prefix of their own per session (and per
+# xdist worker), so workers of parallel runs never steal each other's messages; the
+# celery_worker fixture passes it on.
+CELERY_QUEUE_PREFIX = env.str(
+    "CELERY_QUEUE_PREFIX",
+    default=f"portal-test-{uuid.uuid4().hex[:12]}" if TESTING else "portal",
 )
 if TESTING:
-    os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", CELERY_TASK_DEFAULT_QUEUE)
+    os.environ.setdefault("CELERY_QUEUE_PREFIX", CELERY_QUEUE_PREFIX)
+CELERY_QUEUES = {
+    kind: f"{CELERY_QUEUE_PREFIX}.{kind}"
+    for kind in ("default", "placing", "submissions", "webhooks", "sync", "email")
+}
+CELERY_TASK_DEFAULT_QUEUE = CELERY_QUEUES["default"]
+# A worker started without -Q consumes every queue declared here.
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in CELERY_QUEUES.values()]
+CELERY_TASK_ROUTES = ("portal.queues.route_task",)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -361,6 +377,13 @@ EMAIL_BACKEND = env.str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# The SMTP server of a production install (reminders); STARTTLS unless told otherwise.
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 
 LOGGING = {
     "version": 1,

@@ -15,6 +15,7 @@ export TELNYX_API_BASE="${TELNYX_API_BASE:-http://127.0.0.1:$SANDBOX_PORT/v2}"
 export SANDBOX_WEBHOOK_URL="${SANDBOX_WEBHOOK_URL:-http://127.0.0.1:$WEB_PORT/webhooks/telnyx}"
 export SANDBOX_SIGNING_KEY="${SANDBOX_SIGNING_KEY:-ZGV2LW9ubHktc2FuZGJveC1zaWduaW5nLXNlZWQtMDE=}"
 export PYTHONUNBUFFERED=1
+source scripts/instance-env.sh  # this instance's own Redis database, queues, cache, SQLite
 mkdir -p var
 
 scripts/ensure-services.sh redis
@@ -32,6 +33,7 @@ cat <<BANNER
 
   Numbers Compliance Portal   http://127.0.0.1:$WEB_PORT/
   Telnyx sandbox              http://127.0.0.1:$SANDBOX_PORT/v2
+  Redis / queues              $REDIS_URL, queues $CELERY_QUEUE_PREFIX.*
   Demo logins                 alice (staff) / maria (manager), password: ${PORTAL_DEMO_PASSWORD:-demo-password}
   Ctrl-C stops everything.
 

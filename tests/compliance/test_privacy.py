@@ -27,7 +27,7 @@ def test_p41_no_personal_value_reaches_logs_task_payloads_or_urls(
 ):
     SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    queue = settings.CELERY_TASK_DEFAULT_QUEUE
+    queue = settings.CELERY_QUEUES["submissions"]
     broker.delete(queue)
     pdf = samples.pdf(text_marker="CANARYPASSPORT")
     caplog.set_level(logging.DEBUG)

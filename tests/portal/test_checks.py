@@ -6,6 +6,8 @@ import base64
 import os
 import subprocess
 import sys
+import tempfile
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,15 @@ ROOT = Path(__file__).resolve().parents[2]
 def public_key_b64() -> str:
     raw = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     return base64.b64encode(raw).decode()
+
+
+@cache
+def collected_static() -> str:
+    """A STATIC_ROOT filled by the release step's collectstatic (once per test process)."""
+    root = tempfile.mkdtemp(prefix="portal-static-")
+    result = manage("collectstatic", "--noinput", env=production_env(STATIC_ROOT=root))
+    assert result.returncode == 0, result.stderr
+    return root
 
 
 def production_env(**overrides: str) -> dict[str, str]:
@@ -40,6 +51,8 @@ def production_env(**overrides: str) -> dict[str, str]:
             "DOCUMENT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(b"0" * 32).decode(),
         }
     )
+    if "STATIC_ROOT" not in overrides:
+        env["STATIC_ROOT"] = collected_static()
     env.update(overrides)
     return {k: v for k, v in env.items() if v is not None}
 
@@ -63,6 +76,12 @@ def test_p40_production_settings_pass_the_deploy_gate():
     result = deploy_check()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_p40_a_production_start_without_collectstatic_fails_the_deploy_gate(tmp_path):
+    result = deploy_check(STATIC_ROOT=str(tmp_path / "never-collected"))
+    assert result.returncode != 0
+    assert "portal.E050" in result.stderr and "collectstatic" in result.stderr
 
 
 def test_p4_a_missing_or_truncated_webhook_key_fails_the_deploy_gate():

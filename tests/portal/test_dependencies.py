@@ -19,6 +19,7 @@ from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "requirements.lock"
+PROD_LOCK = ROOT / "requirements-prod.lock"
 AUDIT = ROOT / "scripts" / "audit-deps.py"
 
 
@@ -26,10 +27,10 @@ def canonical(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def locked() -> dict[str, tuple[str, list[str]]]:
-    """name -> (pinned version, hashes) from requirements.lock."""
+def locked(lock: Path = LOCK) -> dict[str, tuple[str, list[str]]]:
+    """name -> (pinned version, hashes) from requirements.lock (or another lock)."""
     out: dict[str, tuple[str, list[str]]] = {}
-    for block in re.split(r"\n(?=[A-Za-z0-9])", LOCK.read_text()):
+    for block in re.split(r"\n(?=[A-Za-z0-9])", lock.read_text()):
         match = re.match(r"([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", block)
         if match:
             out[canonical(match[1])] = (
@@ -62,6 +63,35 @@ def test_p47_every_pin_carries_a_hash_and_make_installs_with_require_hashes():
     recipe = recipe.split("\n\n", 1)[0]
     installs = [line for line in recipe.splitlines() if "pip install" in line]
     assert installs and all("--require-hashes" in line for line in installs), installs
+
+
+def test_p47_the_production_lock_holds_the_runtime_set_only_at_the_same_pins():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {canonical(Requirement(spec).name) for spec in project["dependencies"]}
+    dev = project["optional-dependencies"]["dev"]
+    dev_only = {canonical(Requirement(spec).name) for spec in dev}
+    production, development = locked(PROD_LOCK), locked()
+    assert runtime - set(production) == set(), "run `make lock`"
+    # The sandbox's server, make run's process runner and the test tools stay out of production.
+    assert {"honcho", "starlette", "uvicorn", "pyyaml", "pytest"} <= dev_only
+    assert set(production) & (dev_only - runtime) == set()
+    assert "gunicorn" in production  # the production web server (README "Production")
+    assert [n for n, pin in production.items() if development.get(n, ("",))[0] != pin[0]] == []
+    assert [name for name, (_version, hashes) in production.items() if not hashes] == []
+
+
+def test_p47_the_portal_imports_no_development_tool_outside_the_sandbox():
+    dev_modules = ("starlette", "uvicorn", "yaml", "honcho", "pytest", "playwright")
+    offenders = []
+    for package in ("portal", "orders", "compliance"):
+        for path in (ROOT / package).rglob("*.py"):
+            relative = path.relative_to(ROOT).as_posix()
+            if relative.startswith("portal/sandbox/") or relative.endswith("/runsandbox.py"):
+                continue  # development only; runsandbox imports the sandbox lazily
+            for match in re.finditer(r"^\s*(?:from|import)\s+(\w+)", path.read_text(), re.M):
+                if match[1] in dev_modules:
+                    offenders.append(f"{relative}: {match[0].strip()}")
+    assert offenders == []
 
 
 class FakeOSV(BaseHTTPRequestHandler):

@@ -3,13 +3,17 @@ moves a running sandbox's clock; plus the control API's forced number state."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 
-from tests.fixtures.sandbox import API_KEY, ROOT, start_sandbox
+from tests.fixtures.sandbox import API_KEY, ROOT, _free_port, start_sandbox
 from tests.sandbox.conftest import Api
 
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
@@ -89,3 +93,59 @@ def test_hold_delays_the_answer(api: Api, sandbox) -> None:
     started = time.monotonic()
     api.get("/number_orders")
     assert time.monotonic() - started < 0.5
+
+
+def production_environment(**extra: str) -> dict[str, str]:
+    """What an operator's production shell holds: debug off, real keys, not a test run."""
+    env = {k: v for k, v in os.environ.items() if k not in {"PORTAL_TESTING", "DJANGO_DEBUG"}}
+    env.update(
+        {
+            "DJANGO_DEBUG": "false",
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+            "DOCUMENT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            **extra,
+        }
+    )
+    env.pop("SANDBOX_ALLOW_PRODUCTION", None)
+    env.update(extra)
+    return env
+
+
+def test_the_sandbox_refuses_to_serve_in_production_unless_told(tmp_path: Path) -> None:
+    port = _free_port()
+    command = [
+        sys.executable, str(ROOT / "manage.py"), "runsandbox", "--port", str(port),
+        "--db", str(tmp_path / "sandbox.sqlite3"),
+    ]  # fmt: skip
+    refused = subprocess.run(
+        command, cwd=ROOT, env=production_environment(), capture_output=True, text=True, timeout=60
+    )
+    assert refused.returncode != 0
+    assert "refusing to run the Telnyx sandbox with DJANGO_DEBUG=false" in refused.stderr
+    assert not (tmp_path / "sandbox.sqlite3").exists()
+
+    # A training instance says so explicitly, and then it serves.
+    for told in ({"SANDBOX_ALLOW_PRODUCTION": "true"}, {}):
+        argv = command if told else [*command, "--allow-production"]
+        process = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=production_environment(**told),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            answered = None
+            while answered is None and time.monotonic() < deadline:
+                assert process.poll() is None, "the sandbox exited although told to run"
+                try:
+                    answered = httpx.get(
+                        f"http://127.0.0.1:{port}/_sandbox/clock", headers=AUTH, timeout=1
+                    )
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            assert answered is not None and answered.status_code == 200
+        finally:
+            process.terminate()
+            process.wait(10)

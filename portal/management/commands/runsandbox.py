@@ -1,4 +1,10 @@
-"""``manage.py runsandbox``: serve the Telnyx sandbox on ``http://HOST:PORT/v2``."""
+"""``manage.py runsandbox``: serve the Telnyx sandbox on ``http://HOST:PORT/v2``.
+
+The sandbox is a development and test tool (its server comes with the ``dev`` extra). With
+``DJANGO_DEBUG=false`` it refuses to serve unless told explicitly (``--allow-production`` or
+``SANDBOX_ALLOW_PRODUCTION=true``), e.g. for a training instance or ``make prod-check``: a
+production portal must never be pointed at a fake Telnyx by accident.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +38,12 @@ class Command(BaseCommand):
             action="store_true",
             help="print the webhook public key for TELNYX_PUBLIC_KEY and exit",
         )
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="serve even with DJANGO_DEBUG=false (a training instance; also "
+            "SANDBOX_ALLOW_PRODUCTION=true)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from portal.sandbox.clock import parse_duration
@@ -44,8 +56,14 @@ class Command(BaseCommand):
         advance = parse_duration(options["advance"]) if options["advance"] else None
         if advance is not None and self._advance_running(options, config, advance):
             return
+        self._refuse_in_production(options)
 
-        import uvicorn
+        try:
+            import uvicorn
+        except ImportError as exc:  # a production install (requirements-prod.lock) has no server
+            raise CommandError(
+                "the sandbox needs the development extra: pip install -r requirements.lock"
+            ) from exc
 
         from portal.sandbox.app import SandboxApp
         from portal.sandbox.state import Sandbox
@@ -68,6 +86,20 @@ class Command(BaseCommand):
             log_level=os.environ.get("SANDBOX_LOG_LEVEL", "warning"),
             access_log=False,
             lifespan="on",
+            workers=1,  # one process owns the state; uvicorn would read WEB_CONCURRENCY otherwise
+        )
+
+    def _refuse_in_production(self, options: dict[str, Any]) -> None:
+        from django.conf import settings
+
+        if settings.DEBUG or settings.TESTING or options["allow_production"]:
+            return
+        if os.environ.get("SANDBOX_ALLOW_PRODUCTION", "").strip().lower() in {"1", "true", "yes"}:
+            return
+        raise CommandError(
+            "refusing to run the Telnyx sandbox with DJANGO_DEBUG=false: it is a fake Telnyx "
+            "for development and tests. For a training instance pass --allow-production "
+            "(or set SANDBOX_ALLOW_PRODUCTION=true)."
         )
 
     def _advance_running(self, options: dict[str, Any], config: Any, seconds: float) -> bool:
