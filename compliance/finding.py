@@ -31,6 +31,7 @@ from compliance.models import ComplianceProfile, RequirementDraft, Submission
 from orders import phone
 from orders.access import visible_orders
 from orders.models import BulkOrder, NumberOrder, OrderedNumber, SubNumberOrder
+from orders.phone_search import held_regions
 
 MAX_QUERY = 200
 MAX_HITS = 50
@@ -124,14 +125,8 @@ def _by_id(user: Any, text: str, found: Found) -> None:
             found.add(_sub_hit(submission.sub_order, "submission id"))
 
 
-def _held_regions() -> list[str]:
-    """Countries we hold numbers in: where a national format is read when none is chosen."""
-    codes = SubNumberOrder.objects.exclude(country_code="").values_list("country_code", flat=True)
-    return sorted(set(codes))
-
-
 def _by_phone(user: Any, text: str, country: str, found: Found) -> None:
-    regions = [country] if country else _held_regions()
+    regions = [country] if country else held_regions()
     found.numbers = phone.candidates(text, regions)
     if not found.numbers:
         found.needs_country = not country and bool(_DIGITS.match(text))

@@ -28,7 +28,7 @@ class FindForm(forms.Form):
 @never_cache
 @login_required
 def find_view(request: HttpRequest) -> HttpResponse:
-    form = FindForm(request.POST or None)
+    form = FindForm(request.POST if request.method == "POST" else None)
     found: Found | None = None
     status = 200
     if request.method == "POST":
