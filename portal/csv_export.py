@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from django.http import StreamingHttpResponse
+from django.http import HttpRequest, QueryDict, StreamingHttpResponse
 from django.utils import timezone
 
 BOM = "\ufeff"
@@ -63,3 +63,14 @@ def csv_response(
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+def filters_query(request: HttpRequest) -> str:
+    """A list's filters as a query string for its export link and the audit trail: the page
+    number and empty parameters (an untouched form field) dropped."""
+    query = QueryDict(mutable=True)
+    for key, values in request.GET.lists():
+        kept = [v for v in values if v != ""]
+        if key != "page" and kept:
+            query.setlist(key, kept)
+    return query.urlencode()

@@ -20,16 +20,10 @@ from compliance.filters import AuditFilter, SubmissionFilter
 from compliance.models import AuditEntry, Submission
 from orders.access import visible_orders
 from portal import audit
-from portal.csv_export import csv_response
+from portal.csv_export import csv_response, filters_query
 from portal.htmx import HtmxHttpRequest
 
 AUDIT_PERM = "compliance.view_auditentry"
-
-
-def _query(request: HtmxHttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _submissions(request: HtmxHttpRequest) -> SubmissionFilter:
@@ -44,7 +38,12 @@ def _page(
 ) -> HttpResponse:
     paginator: Paginator[Any] = Paginator(rows, int(settings.ORDERS_LIST_PAGE_SIZE))
     page = paginator.get_page(request.GET.get("page"))
-    context = {"filter": filterset, "form": filterset.form, "page": page, "query": _query(request)}
+    context = {
+        "filter": filterset,
+        "form": filterset.form,
+        "page": page,
+        "query": filters_query(request),
+    }
     return render(request, template + ("#table" if request.htmx else ""), context)
 
 
@@ -64,7 +63,7 @@ def submission_export(request: HtmxHttpRequest) -> HttpResponseBase:
     filterset = _submissions(request)
     if not filterset.is_valid():
         return _refused(request, filterset)
-    audit.record(request.user, "export.submissions", None, request, filters=_query(request))
+    audit.record(request.user, "export.submissions", None, request, filters=filters_query(request))
     return csv_response(
         f"submissions-{timezone.now():%Y%m%d-%H%M}.csv",
         exports.SUBMISSION_HEADER,
@@ -86,7 +85,7 @@ def audit_export(request: HtmxHttpRequest) -> HttpResponseBase:
     if not filterset.is_valid():
         return _refused(request, filterset)
     # Recorded before the rows are read: the export lists itself.
-    audit.record(request.user, "export.audit", None, request, filters=_query(request))
+    audit.record(request.user, "export.audit", None, request, filters=filters_query(request))
     return csv_response(
         f"audit-{timezone.now():%Y%m%d-%H%M}.csv",
         exports.AUDIT_HEADER,

@@ -17,14 +17,8 @@ from orders.filters import NumberFilter, OrderFilter
 from orders.listing import page_rows, state_counts
 from orders.models import OrderedNumber
 from portal import audit
-from portal.csv_export import csv_response
+from portal.csv_export import csv_response, filters_query
 from portal.htmx import HtmxHttpRequest
-
-
-def _query(request: HtmxHttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _filters_refused(request: HtmxHttpRequest, filterset: object, template: str) -> HttpResponse:
@@ -44,7 +38,7 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
         "form": filterset.form,
         "page": page,
         "counts": state_counts(base),
-        "query": _query(request),
+        "query": filters_query(request),
     }
     template = "orders/list.html#table" if request.htmx else "orders/list.html"
     return render(request, template, context)
@@ -56,7 +50,7 @@ def order_export(request: HtmxHttpRequest) -> HttpResponseBase:
     filterset = OrderFilter(request.GET, queryset=visible_orders(request.user), request=request)
     if not filterset.is_valid():
         return _filters_refused(request, filterset, "export_refused.html")
-    audit.record(request.user, "export.orders", None, request, filters=_query(request))
+    audit.record(request.user, "export.orders", None, request, filters=filters_query(request))
     return csv_response(
         f"orders-{timezone.now():%Y%m%d-%H%M}.csv",
         exports.ORDER_HEADER,
@@ -76,7 +70,12 @@ def number_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = _numbers(request)
     rows = filterset.qs.select_related("number_order", "sub_order", "number_order__placed_by")
     page = Paginator(rows, int(settings.ORDERS_LIST_PAGE_SIZE)).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "form": filterset.form, "page": page, "query": _query(request)}
+    context = {
+        "filter": filterset,
+        "form": filterset.form,
+        "page": page,
+        "query": filters_query(request),
+    }
     template = "orders/numbers.html#table" if request.htmx else "orders/numbers.html"
     return render(request, template, context)
 
@@ -87,7 +86,7 @@ def number_export(request: HtmxHttpRequest) -> HttpResponseBase:
     filterset = _numbers(request)
     if filterset.is_bound and not filterset.is_valid():
         return _filters_refused(request, filterset, "export_refused.html")
-    audit.record(request.user, "export.numbers", None, request, filters=_query(request))
+    audit.record(request.user, "export.numbers", None, request, filters=filters_query(request))
     return csv_response(
         f"numbers-{timezone.now():%Y%m%d-%H%M}.csv",
         exports.NUMBER_HEADER,
