@@ -91,11 +91,10 @@ def _by_id(user: Any, text: str, found: Found) -> None:
     for order in orders.filter(id_q | Q(public_id=public_id) if public_id else id_q)[:MAX_HITS]:
         matched = "Telnyx id" if order.telnyx_id in keys else "our reference"
         found.add(_order_hit(order, "public id" if order.public_id == public_id else matched))
-    subs = _visible_subs(user).filter(
-        Q(telnyx_id__in=keys) | Q(public_id=public_id) if public_id else Q(telnyx_id__in=keys)
-    )
+    sub_q = Q(telnyx_id__in=keys) | Q(customer_reference__in=keys)
+    subs = _visible_subs(user).filter(sub_q | Q(public_id=public_id) if public_id else sub_q)
     for sub in subs[:MAX_HITS]:
-        found.add(_sub_hit(sub, "Telnyx id"))
+        found.add(_sub_hit(sub, "Telnyx id" if sub.telnyx_id in keys else "reference"))
     for number in OrderedNumber.objects.filter(
         number_order__in=orders, telnyx_id__in=keys
     ).select_related("number_order")[:MAX_HITS]:

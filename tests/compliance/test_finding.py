@@ -80,6 +80,9 @@ def test_ids_find_orders_sub_orders_and_numbers(alice):
         reverse("compliance:sub-order", args=[sub.public_id])
     ]
     assert urls(find(alice, number.telnyx_id)) == [order.get_absolute_url()]
+    sub.customer_reference = "sub-ref-7"
+    sub.save()
+    assert urls(find(alice, "sub-ref-7")) == [reverse("compliance:sub-order", args=[sub.public_id])]
     assert find(alice, str(uuid.uuid4())).hits == []
     assert find(alice, "ref-Alpha").hits == []  # ids match whole, not in part
 
