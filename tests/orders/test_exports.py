@@ -98,3 +98,24 @@ def test_p34_exports_go_through_the_orders_access_helper(alice, maria, alice_cli
     numbers = csv_rows(alice_client.get(reverse("orders:numbers-export")))
     assert {r["Placed by"] for r in orders} == {"alice"}
     assert [r["Phone number"] for r in numbers] == ["'+49301234567"]
+
+
+def test_order_rows_are_read_a_chunk_at_a_time(monkeypatch):
+    """Memory stays flat because rows are read and written a chunk at a time (the 50,000-row
+    figure is in bench/exports.py): the first row is out before the second chunk is read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders import exports
+
+    monkeypatch.setattr(exports, "CHUNK", 10)
+    for _ in range(25):
+        SubNumberOrderFactory()
+    with CaptureQueriesContext(connection) as queries:
+        rows = exports.order_rows(NumberOrder.objects.order_by("pk"))
+        next(rows)
+        sub_queries_first = sum("orders_subnumberorder" in q["sql"] for q in queries)
+        rest = list(rows)
+    assert len(rest) == 24
+    assert sub_queries_first == 1
+    assert sum("orders_subnumberorder" in q["sql"] for q in queries) == 3
