@@ -27,6 +27,7 @@ from compliance.models import (
     Submission,
     SubmissionPolicy,
 )
+from orders.phone_search import PhoneSearchMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -89,10 +90,11 @@ class DocumentAccessInline(admin.TabularInline):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = ("short_id", "content_type", "size", "uploaded_by", "uploaded_at", "deleted_at")
     list_filter = ("content_type", "scan_status", ("deleted_at", admin.EmptyFieldListFilter))
-    search_fields = ("public_id", "sha256")
+    search_fields = ("public_id", "sha256", "sub_order__numbers__phone_number")
+    phone_search_paths = ("sub_order__numbers__phone_number",)
     fields = (
         "public_id",
         "preview",
@@ -151,7 +153,7 @@ class DecisionForm(forms.Form):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = (
         "short_id",
         "sub_order",
@@ -162,7 +164,14 @@ class SubmissionAdmin(admin.ModelAdmin):
         "decided_by",
     )
     list_filter = ("status", "sub_order__country_code")
-    search_fields = ("public_id", "sub_order__telnyx_id", "number__phone_number")
+    # A submission for a whole sub order has no number of its own: its sub order's count.
+    search_fields = (
+        "public_id",
+        "sub_order__telnyx_id",
+        "number__phone_number",
+        "sub_order__numbers__phone_number",
+    )
+    phone_search_paths = ("number__phone_number", "sub_order__numbers__phone_number")
     fields = (
         "public_id",
         "sub_order",

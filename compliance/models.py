@@ -435,3 +435,34 @@ class DeadlineReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.number_id}"
+
+
+class SearchToken(models.Model):
+    """One word of a personal value as its keyed digest (the blind index, see
+    ``compliance/blind_index.py``), pointing at the submission, draft or profile holding it."""
+
+    digest = models.CharField(max_length=64)
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="search_tokens"
+    )
+    draft = models.ForeignKey(
+        RequirementDraft,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="search_tokens",
+    )
+    profile = models.ForeignKey(
+        ComplianceProfile,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="search_tokens",
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["digest"], name="compliance_search_digest")]
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"Search token {self.digest[:8]}"

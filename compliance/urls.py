@@ -2,12 +2,16 @@
 
 from django.urls import path
 
-from compliance.views import comments, deadlines, documents, profiles, requirements
+from compliance.views import comments, deadlines, documents, profiles, records, requirements
 
 app_name = "compliance"
 
 urlpatterns = [
     path("deadlines/", deadlines.board, name="deadlines"),
+    path("submissions/", records.submission_list, name="submissions"),
+    path("submissions/export.csv", records.submission_export, name="submissions-export"),
+    path("audit/", records.audit_list, name="audit"),
+    path("audit/export.csv", records.audit_export, name="audit-export"),
     path("sub-orders/<uuid:public_id>/", requirements.sub_order_page, name="sub-order"),
     path(
         "sub-orders/<uuid:public_id>/requirements",

@@ -19,6 +19,7 @@ from orders.models import (
     SyncRun,
     WebhookEvent,
 )
+from orders.phone_search import PhoneSearchMixin
 
 
 class SubNumberOrderInline(admin.TabularInline):
@@ -31,7 +32,7 @@ class SubNumberOrderInline(admin.TabularInline):
 
 
 @admin.register(NumberOrder)
-class NumberOrderAdmin(admin.ModelAdmin):
+class NumberOrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = (
         "customer_reference",
         "telnyx_id",
@@ -45,6 +46,7 @@ class NumberOrderAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "placing_state", "needs_action", "requirements_met", "created_at")
     search_fields = ("customer_reference", "telnyx_id", "public_id", "numbers__phone_number")
+    phone_search_paths = ("numbers__phone_number",)
     date_hierarchy = "created_at"
     list_select_related = ("placed_by",)
     inlines = [SubNumberOrderInline]
@@ -68,7 +70,7 @@ class NumberOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubNumberOrder)
-class SubNumberOrderAdmin(admin.ModelAdmin):
+class SubNumberOrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = (
         "telnyx_id",
         "number_order",
@@ -80,14 +82,20 @@ class SubNumberOrderAdmin(admin.ModelAdmin):
         "last_synced_at",
     )
     list_filter = ("status", "country_code", "phone_number_type", "is_block_sub_number_order")
-    search_fields = ("telnyx_id", "public_id", "number_order__customer_reference")
+    search_fields = (
+        "telnyx_id",
+        "public_id",
+        "number_order__customer_reference",
+        "numbers__phone_number",
+    )
+    phone_search_paths = ("numbers__phone_number",)
     list_select_related = ("number_order",)
     raw_id_fields = ("number_order", "cancelled_by")
     readonly_fields = ("public_id", "regulatory_requirements", "last_synced_at")
 
 
 @admin.register(OrderedNumber)
-class OrderedNumberAdmin(admin.ModelAdmin):
+class OrderedNumberAdmin(PhoneSearchMixin, admin.ModelAdmin):
     list_display = (
         "phone_number",
         "country_code",
@@ -99,6 +107,7 @@ class OrderedNumberAdmin(admin.ModelAdmin):
     )
     list_filter = ("status", "requirements_status", "country_code", "phone_number_type")
     search_fields = ("phone_number", "telnyx_id", "public_id")
+    phone_search_paths = ("phone_number",)
     raw_id_fields = ("sub_order", "number_order")
     readonly_fields = ("public_id", "regulatory_requirements", "last_synced_at")
 

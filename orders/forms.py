@@ -186,56 +186,6 @@ class CancelSubOrderForm(forms.Form):
     confirm = forms.BooleanField(label="Yes, cancel this sub order at Telnyx")
 
 
-class OrderListForm(forms.Form):
-    """Filters and sort of the orders list (GET)."""
-
-    SORTS = [
-        ("-created", "Newest first"),
-        ("created", "Oldest first"),
-        ("deadline", "Deadline, soonest first"),
-        ("-deadline", "Deadline, latest first"),
-    ]
-    status = forms.ChoiceField(
-        choices=[
-            ("", "Any"),
-            ("pending", "Pending"),
-            ("needs_action", "Needs action"),
-            ("success", "Success"),
-            ("failure", "Failure"),
-            ("cancelled", "Cancelled"),
-            ("deleted", "Deleted"),
-            ("awaiting_approval", "Awaiting approval"),
-            ("placing", "Placing"),
-            ("failed", "Not placed"),
-        ],
-        required=False,
-    )
-    country_code = forms.CharField(label="Country", max_length=2, required=False)
-    phone_number_type = forms.ChoiceField(
-        label="Type", choices=[("", "Any"), *PHONE_NUMBER_TYPES], required=False
-    )
-    requirements_status = forms.ChoiceField(
-        label="Requirements",
-        choices=[
-            ("", "Any"),
-            ("requirement-info-pending", "Info needed"),
-            ("requirement-info-under-review", "Under review"),
-            ("requirement-info-exception", "Rejected"),
-            ("approved", "Approved"),
-        ],
-        required=False,
-    )
-    placed_by = forms.IntegerField(required=False, widget=forms.Select)
-    deadline_within_days = forms.IntegerField(
-        label="Deadline within (days)", min_value=0, max_value=365, required=False
-    )
-    needs_action = forms.BooleanField(required=False)
-    sort = forms.ChoiceField(choices=SORTS, required=False)
-
-    def clean_country_code(self) -> str:
-        return self.cleaned_data["country_code"].strip().upper()
-
-
 class BulkGroupForm(forms.Form):
     """One ordering group of a US/CA inexplicit (bulk) order."""
 

@@ -9,7 +9,7 @@ the query count does not grow with the data.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
@@ -67,35 +67,58 @@ class Filters:
         )
 
 
+def by_status(qs: QuerySet[NumberOrder], status: str) -> QuerySet[NumberOrder]:
+    """A Telnyx status, or one of our placing groups (``placing``, ``failed``...)."""
+    if status in PLACING_FILTERS:
+        return qs.filter(placing_state__in=PLACING_FILTERS[status])
+    if status == "needs_action":
+        return qs.filter(needs_action=True)
+    return qs.filter(status=status) if status else qs
+
+
+def by_sub_orders(
+    qs: QuerySet[NumberOrder], country_code: str = "", phone_number_type: str = ""
+) -> QuerySet[NumberOrder]:
+    """Orders with a sub order of this country and/or number type."""
+    if not (country_code or phone_number_type):
+        return qs
+    subs = SubNumberOrder.objects.filter(number_order=OuterRef("pk"))
+    if country_code:
+        subs = subs.filter(country_code=country_code)
+    if phone_number_type:
+        subs = subs.filter(phone_number_type=phone_number_type)
+    return qs.filter(Exists(subs))
+
+
+def by_requirements_status(qs: QuerySet[NumberOrder], value: str) -> QuerySet[NumberOrder]:
+    """Orders with a number in this vetting state."""
+    if not value:
+        return qs
+    numbers = OrderedNumber.objects.filter(number_order=OuterRef("pk"), requirements_status=value)
+    return qs.filter(Exists(numbers))
+
+
+def deadline_within(days: int) -> datetime:
+    return timezone.now() + timedelta(days=days)
+
+
+def sorted_by(qs: QuerySet[NumberOrder], sort: str) -> QuerySet[NumberOrder]:
+    return qs.order_by(*SORTS.get(sort, SORTS["-created"]))
+
+
 def filtered(qs: QuerySet[NumberOrder], f: Filters) -> QuerySet[NumberOrder]:
-    if f.status in PLACING_FILTERS:
-        qs = qs.filter(placing_state__in=PLACING_FILTERS[f.status])
-    elif f.status == "needs_action":
-        qs = qs.filter(needs_action=True)
-    elif f.status:
-        qs = qs.filter(status=f.status)
-    if f.country_code or f.phone_number_type:
-        subs = SubNumberOrder.objects.filter(number_order=OuterRef("pk"))
-        if f.country_code:
-            subs = subs.filter(country_code=f.country_code)
-        if f.phone_number_type:
-            subs = subs.filter(phone_number_type=f.phone_number_type)
-        qs = qs.filter(Exists(subs))
-    if f.requirements_status:
-        numbers = OrderedNumber.objects.filter(
-            number_order=OuterRef("pk"), requirements_status=f.requirements_status
-        )
-        qs = qs.filter(Exists(numbers))
+    qs = by_status(qs, f.status)
+    qs = by_sub_orders(qs, f.country_code, f.phone_number_type)
+    qs = by_requirements_status(qs, f.requirements_status)
     if f.placed_by:
         qs = qs.filter(placed_by_id=f.placed_by)
     if f.deadline_within_days is not None:
         qs = qs.filter(
-            next_deadline__isnull=False,
-            next_deadline__lte=timezone.now() + timedelta(days=f.deadline_within_days),
+            next_deadline__isnull=False, next_deadline__lte=deadline_within(f.deadline_within_days)
         )
     if f.needs_action:
         qs = qs.filter(needs_action=True)
-    return qs.order_by(*SORTS.get(f.sort, SORTS["-created"]))
+    return sorted_by(qs, f.sort)
 
 
 def page_rows(qs: QuerySet[NumberOrder]) -> QuerySet[NumberOrder]:

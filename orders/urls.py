@@ -8,6 +8,9 @@ app_name = "orders"
 
 urlpatterns = [
     path("", order_list.order_list, name="list"),
+    path("export.csv", order_list.order_export, name="export"),
+    path("numbers/", order_list.number_list, name="numbers"),
+    path("numbers/export.csv", order_list.number_export, name="numbers-export"),
     path("search/", search.search, name="search"),
     path("selection/add/", search.selection_add, name="selection-add"),
     path("selection/remove/", search.selection_remove, name="selection-remove"),

@@ -8,6 +8,7 @@ real and no default credential is active.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 import uuid
 from datetime import timedelta
@@ -85,6 +86,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_celery_beat",
+    "django_filters",
+    "django_countries",
     "portal",
     "orders",
     "compliance",
@@ -450,6 +453,20 @@ if not DOCUMENT_ENCRYPTION_KEYS:
             "print(Fernet.generate_key().decode())')"
         )
     DOCUMENT_ENCRYPTION_KEYS = ["bG9jYWwtZGV2ZWxvcG1lbnQtb25seS1kb2Mta2V5LTA="]
+# Blind index of personal values (names) for search: HMAC-SHA256 of normalised words, so a name
+# is found without decrypting the table. Changing the key needs `manage.py reindex_search`.
+SEARCH_INDEX_KEY = env.str("SEARCH_INDEX_KEY", default="")
+if not SEARCH_INDEX_KEY and OFFLINE_COMMAND:
+    SEARCH_INDEX_KEY = secrets.token_urlsafe(32)  # an offline command indexes nothing
+if not SEARCH_INDEX_KEY:
+    if not DEBUG and not TESTING:
+        raise ImproperlyConfigured(
+            "SEARCH_INDEX_KEY is required when DJANGO_DEBUG is false (generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
+    SEARCH_INDEX_KEY = "local-development-only-search-index-key"
+if len(SEARCH_INDEX_KEY) < 32:
+    raise ImproperlyConfigured("SEARCH_INDEX_KEY must be at least 32 characters")
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 DOCUMENT_MAX_PIXELS = env.int("DOCUMENT_MAX_PIXELS", default=40_000_000)
 DOCUMENT_MAX_PDF_PAGES = env.int("DOCUMENT_MAX_PDF_PAGES", default=50)

@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from compliance.views.find import find_view
 from orders.views.webhooks import telnyx_webhook
 from portal import views
 
@@ -36,6 +37,7 @@ urlpatterns = [
     path("orders/", include("orders.urls")),
     path("webhooks/telnyx", telnyx_webhook, name="webhooks-telnyx"),
     path("compliance/", include("compliance.urls")),
+    path("find/", find_view, name="find"),
 ]
 
 # Logs the denial as a security event (P44), then renders Django's 403 page.

@@ -32,6 +32,9 @@ def test_every_staff_screen_loads_clean(open_page, alice, live_server, sandbox, 
 
     screens = [
         ("/orders/", "Orders"),
+        ("/orders/numbers/", "Numbers"),
+        ("/compliance/submissions/", "Submissions"),
+        ("/find/", "Find"),
         ("/orders/search/", "Search numbers"),
         ("/orders/review/", "Review and place"),
         ("/orders/bulk/", None),
@@ -64,10 +67,10 @@ def test_every_admin_list_a_manager_opens_loads_clean(open_page, maria, live_ser
         "links => links.map(a => a.getAttribute('href'))"
     )
     assert len(lists) >= 5, lists
-    for path in lists:
+    for path in [*lists, "/compliance/audit/"]:
         response = page.goto(path)
         assert response is not None and response.status == 200, (path, response)
-        expect(page.locator("#content h1")).to_be_visible()
+        expect(page.locator("#content h1, main h1").first).to_be_visible()
     assert watched.problems == []
 
 

@@ -49,6 +49,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "TELNYX_API_BASE": "https://api.telnyx.com/v2",
             "TELNYX_PUBLIC_KEY": public_key_b64(),
             "DOCUMENT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(b"0" * 32).decode(),
+            "SEARCH_INDEX_KEY": "search-" + "k3y" * 12,
         }
     )
     if "STATIC_ROOT" not in overrides:
@@ -119,7 +120,9 @@ def test_makemigrations_runs_without_secrets_and_serving_commands_still_refuse()
     """Writing migration files signs nothing and serves nothing: it needs no production
     secrets (a developer or a pre-commit hook runs it bare). Commands that can serve, sign or
     send keep refusing."""
-    bare = production_env(DJANGO_SECRET_KEY=None, DOCUMENT_ENCRYPTION_KEYS=None)
+    bare = production_env(
+        DJANGO_SECRET_KEY=None, DOCUMENT_ENCRYPTION_KEYS=None, SEARCH_INDEX_KEY=None
+    )
     result = manage("makemigrations", "--check", "--dry-run", env=bare)
     assert result.returncode == 0, result.stderr
     assert "No changes detected" in result.stdout
@@ -157,3 +160,10 @@ def test_p4_malformed_webhook_keys_are_named(value, problem):
 
 def test_p4_a_real_ed25519_key_passes():
     assert telnyx_public_key_problem(public_key_b64()) is None
+
+
+def test_production_refuses_to_start_without_a_search_index_key():
+    for value, message in [(None, "SEARCH_INDEX_KEY is required"), ("short", "at least 32")]:
+        result = manage("check", env=production_env(SEARCH_INDEX_KEY=value))
+        assert result.returncode != 0
+        assert message in result.stderr

@@ -1,0 +1,83 @@
+"""List filters of the submissions list and the audit trail (django-filter, query string)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from django_countries import countries
+
+from compliance.models import AuditEntry, Submission
+from orders.forms import PHONE_NUMBER_TYPES
+
+
+def people(request: Any) -> QuerySet[Any]:
+    return get_user_model().objects.order_by("username")
+
+
+class _PersonChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.get_username())
+
+
+class _PersonFilter(django_filters.ModelChoiceFilter):
+    field_class = _PersonChoice
+
+
+def _range(field: str, label: str) -> django_filters.DateFromToRangeFilter:
+    return django_filters.DateFromToRangeFilter(
+        field_name=field,
+        label=label,
+        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+    )
+
+
+class SubmissionFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Submission.Status.choices, empty_label="Any")
+    country_code = django_filters.ChoiceFilter(
+        field_name="sub_order__country_code",
+        label="Country",
+        choices=list(countries),
+        empty_label="Any",
+    )
+    phone_number_type = django_filters.ChoiceFilter(
+        field_name="sub_order__phone_number_type",
+        label="Type",
+        choices=PHONE_NUMBER_TYPES,
+        empty_label="Any",
+    )
+    submitted_by = _PersonFilter(queryset=people, empty_label="Anyone")
+    decided_by = _PersonFilter(queryset=people, empty_label="Anyone")
+    placed_by = _PersonFilter(
+        field_name="sub_order__number_order__placed_by",
+        queryset=people,
+        empty_label="Anyone",
+        label="Order placed by",
+    )
+    created = _range("created_at", "Submitted (from, to)")
+
+    class Meta:
+        model = Submission
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet[Submission]) -> QuerySet[Submission]:
+        return super().filter_queryset(queryset).order_by("-created_at", "-pk")
+
+
+class AuditFilter(django_filters.FilterSet):
+    action = django_filters.CharFilter(
+        lookup_expr="startswith", max_length=64, label="Action (starts with)"
+    )
+    actor = _PersonFilter(queryset=people, empty_label="Anyone")
+    target_type = django_filters.CharFilter(max_length=100, label="Target type")
+    at = _range("at", "When (from, to)")
+
+    class Meta:
+        model = AuditEntry
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
+        return super().filter_queryset(queryset).order_by("-at", "-pk")
