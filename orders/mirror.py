@@ -79,6 +79,26 @@ def plain(value: Any) -> Any:
     return value
 
 
+# A requirement as mirrored: what it is and where it stands, never its value (P51). The values
+# live encrypted in the submission that sent them; the screens only ask whether one is there.
+_REQUIREMENT_KEYS = ("requirement_id", "field_type", "record_type", "status")
+
+
+def requirement_states(items: Any) -> list[dict[str, Any]]:
+    """``[{"requirement_id", "field_type", "record_type", "status", "has_value"}]`` from Telnyx's
+    requirement values (typed models or dicts), without ``field_value`` or unknown fields."""
+    out = []
+    for item in items or ():
+        if isinstance(item, dict):
+            state = {k: item[k] for k in _REQUIREMENT_KEYS if item.get(k) is not None}
+            state["has_value"] = bool(item.get("field_value") or item.get("has_value"))
+        else:
+            state = {k: v for k in _REQUIREMENT_KEYS if (v := getattr(item, k, None)) is not None}
+            state["has_value"] = bool(getattr(item, "field_value", None))
+        out.append(state)
+    return out
+
+
 def _is_backwards(old: str, new: str) -> bool:
     """A final status never goes back to pending (late or stale data, P7)."""
     return old in FINAL_ORDER_STATUSES and new not in FINAL_ORDER_STATUSES
@@ -137,7 +157,7 @@ def sub_values(telnyx_sub: Any) -> dict[str, Any]:
         "phone_number_type": g(telnyx_sub, "phone_number_type", "") or "",
         "status": g(telnyx_sub, "status", "") or "",
         "requirements_met": g(telnyx_sub, "requirements_met"),
-        "regulatory_requirements": plain(g(telnyx_sub, "regulatory_requirements", [])),
+        "regulatory_requirements": requirement_states(g(telnyx_sub, "regulatory_requirements")),
         "phone_numbers_count": g(telnyx_sub, "phone_numbers_count", 0) or 0,
         "is_block_sub_number_order": bool(g(telnyx_sub, "is_block_sub_number_order", False)),
         "customer_reference": g(telnyx_sub, "customer_reference", "") or "",
@@ -180,7 +200,7 @@ def number_values(item: Any) -> dict[str, Any]:
         "requirements_status": req_status or "",
         "requirements_met": met,
         "deadline": parse_ts(deadline),
-        "regulatory_requirements": plain(reqs),
+        "regulatory_requirements": requirement_states(reqs),
         "is_block_number": bool(block),
         "bundle_id": bundle or "",
     }

@@ -63,7 +63,7 @@ def sub_order(db):
         status="pending",
         requirements_status="requirement-info-pending",
         regulatory_requirements=[
-            dict(r, field_value=None, status="awaiting-value") for r in requirements
+            dict(r, has_value=False, status="awaiting-value") for r in requirements
         ],
     )
     return sub
