@@ -316,7 +316,8 @@ class RequirementGroupInline(admin.TabularInline):
 class ComplianceProfileAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "created_by", "updated_at")
     list_filter = ("kind",)
-    search_fields = ("name",)
+    # Names are encrypted (P51): searchable by id only.
+    search_fields = ("public_id",)
     fields = ("name", "kind", "created_by", "created_at", "updated_at")
     readonly_fields = ("created_by", "created_at", "updated_at")
     inlines = [RequirementGroupInline]

@@ -19,10 +19,10 @@ from compliance.models import (
 
 ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     Document: ["original_filename"],
-    SavedAddress: ["fields"],
+    SavedAddress: ["label", "fields"],
     RequirementDraft: ["values"],
     Submission: ["values", "patch_payload"],
-    ComplianceProfile: ["values"],
+    ComplianceProfile: ["name", "values"],
 }
 
 

@@ -1,5 +1,5 @@
-"""P51: after a whole journey with canary values, no table, log line or Redis key holds one in
-clear text.
+"""P51 and P45: after a whole journey with canary values, no table, log line or Redis key holds
+one in clear text, and after the retention period no copy is left at all.
 
 The journey is the real one: alice fills the requirements (and saves a draft for one number)
 with a canary name, passport document and address, maria approves in admin, a Celery worker
@@ -13,15 +13,22 @@ database are searched for the canaries.
 from __future__ import annotations
 
 import base64
+import json
 import logging
+from datetime import timedelta
 
 import pytest
 import redis
+from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
-from compliance.models import RequirementDraft, Submission
+from compliance import retention
+from compliance.documents import vault
+from compliance.encrypted_fields import EncryptedJSONField, EncryptedTextField
+from compliance.models import AuditEntry, Document, RequirementDraft, Submission
 from orders import sync
 from orders.models import WebhookEvent, WebhookEventState
 from tests.compliance import samples
@@ -124,10 +131,8 @@ def text_hits(blob: bytes, canaries: tuple[str, ...]) -> list[str]:
     return found
 
 
-def test_p51_a_whole_journey_leaves_no_personal_value_in_clear_anywhere(
-    sandbox, live_server, worker, alice, alice_client, maria_client, caplog
-):
-    caplog.set_level(logging.DEBUG)
+def journey(sandbox, live_server, alice_client, maria_client, alice) -> Submission:
+    """Fill with canaries, approve, submit with the worker, vet, webhook, sync; see module doc."""
     sandbox.configure(webhook_url=f"{live_server.url}/webhooks/telnyx")
     order = place_sandbox_order(sandbox, alice)
     sub_order = order.sub_orders.get()
@@ -176,13 +181,65 @@ def test_p51_a_whole_journey_leaves_no_personal_value_in_clear_anywhere(
     order.refresh_from_db()
     assert order.status == "success"
     assert alice_client.get(reverse("compliance:sub-order", args=[sub_order.public_id]))
-    # What the portal shows the submitter and the manager still works from the stored values.
+    return submission
+
+
+def test_p51_a_whole_journey_leaves_no_personal_value_in_clear_anywhere(
+    sandbox, live_server, worker, alice, alice_client, maria_client, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    submission = journey(sandbox, live_server, alice_client, maria_client, alice)
+    # The manager who decides still sees the values (decrypted for her page only).
     admin_url = reverse("admin:compliance_submission_change", args=[submission.pk])
-    admin_page = maria_client.get(admin_url)
-    assert CANARY_NAME in admin_page.content.decode()
+    assert CANARY_NAME in maria_client.get(admin_url).content.decode()
 
     hits = database_hits(CANARIES)
     assert not hits, "personal values in clear in the database:\n" + "\n".join(hits)
     logged = "\n".join(r.getMessage() for r in caplog.records) + worker.log_text()
     assert not text_hits(logged.encode(), CANARIES), "personal values in the logs"
     assert not text_hits(redis_dump(), CANARIES), "personal values in Redis"
+
+
+def decrypted_hits(canaries: tuple[str, ...]) -> list[str]:
+    """Canaries in any encrypted column (decrypted) or any vault file (decrypted)."""
+    hits = []
+    for model in apps.get_models():
+        encrypted = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, EncryptedJSONField | EncryptedTextField)
+        ]
+        for name in encrypted:
+            for value in model._base_manager.values_list(name, flat=True):
+                found = text_hits(json.dumps(value).encode(), canaries)
+                hits.extend(f"{model._meta.label}.{name}: {c}" for c in found)
+    for stored in vault.names():
+        found = text_hits(vault.get(stored), canaries)
+        hits.extend(f"vault file {stored}: {c}" for c in found)
+    return hits
+
+
+def test_p45_after_the_retention_period_no_copy_of_a_journeys_values_is_left(
+    sandbox, live_server, worker, alice, alice_client, maria_client, settings
+):
+    submission = journey(sandbox, live_server, alice_client, maria_client, alice)
+    assert decrypted_hits(CANARIES), "the journey stored no encrypted copy: the test is blind"
+    audit_rows = AuditEntry.objects.count()
+
+    later = timezone.now() + timedelta(days=settings.DOCUMENT_RETENTION_DAYS + 1)
+    assert retention.purge_expired(now=timezone.now()) == 0
+    assert retention.purge_expired(now=later) >= 4
+
+    hits = decrypted_hits(CANARIES) + database_hits(CANARIES)
+    assert not hits, "copies left after retention:\n" + "\n".join(hits)
+    submission.refresh_from_db()
+    assert submission.purged_at is not None and submission.values == {}
+    assert submission.patch_payload is None
+    assert submission.status == Submission.Status.SUBMITTED
+    assert not RequirementDraft.objects.exists()
+    assert not WebhookEvent.objects.exists()
+    assert Document.objects.get().deleted_at is not None
+    assert retention.orphans() == set()
+    # The audit trail stays and records each purge.
+    assert AuditEntry.objects.count() > audit_rows
+    assert AuditEntry.objects.filter(action="submission.purged").count() == 1
