@@ -38,6 +38,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "TELNYX_API_BASE": "https://api.telnyx.com/v2",
             "TELNYX_PUBLIC_KEY": public_key_b64(),
             "DOCUMENT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(b"0" * 32).decode(),
+            "CLAMAV_ADDRESS": "tcp://clamav.internal:3310",
         }
     )
     env.update(overrides)
@@ -63,6 +64,16 @@ def test_p40_production_settings_pass_the_deploy_gate():
     result = deploy_check()
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_p40_no_virus_scanner_is_a_deploy_warning_until_an_operator_acknowledges_it():
+    shown = manage("check", "--deploy", env=production_env(CLAMAV_ADDRESS=""))
+    assert shown.returncode == 0  # a warning: shown, but only the gate's fail level stops
+    assert "portal.W033" in shown.stderr and "DOCUMENT_SCANNING_OFF" in shown.stderr
+    assert deploy_check(CLAMAV_ADDRESS="").returncode != 0
+    acknowledged = deploy_check(CLAMAV_ADDRESS="", DOCUMENT_SCANNING_OFF="true")
+    assert acknowledged.returncode == 0, acknowledged.stdout + acknowledged.stderr
+    assert "portal.W033" not in acknowledged.stderr
 
 
 def test_p4_a_missing_or_truncated_webhook_key_fails_the_deploy_gate():
