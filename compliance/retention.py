@@ -8,7 +8,8 @@ keeps of the values sent for it:
   the row stays as a tombstone so the access log and audit trail still point at something;
 * submissions: the values and the stored PATCH body are emptied (``purged_at`` is the
   tombstone; who submitted, decided and when, and which requirements changed, stay);
-* drafts of the sub order are deleted;
+* drafts of the sub order are deleted, and so are its mirrored comments (reviewers quote values;
+  a user's explicit refresh of that old order would fetch them again from Telnyx);
 * saved addresses that belong to no profile and that no submission still holding values uses
   are deleted;
 * webhook inbox rows are deleted once handled (they keep no values since P51, older rows did).
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from compliance.documents import vault
 from compliance.models import Document, RequirementDraft, SavedAddress, Submission
-from orders.models import WebhookEvent, WebhookEventState
+from orders.models import SubOrderComment, WebhookEvent, WebhookEventState
 from portal.audit import record
 
 logger = logging.getLogger(__name__)
@@ -110,6 +111,9 @@ def purge_expired(now: datetime | None = None) -> int:
         purge_submission(submission)
         counts["submissions"] += 1
     counts["drafts"], _ = RequirementDraft.objects.filter(_finished("sub_order__", before)).delete()
+    counts["comments"], _ = SubOrderComment.objects.filter(
+        _finished("sub_order__", before)
+    ).delete()
     counts["addresses"], _ = (
         SavedAddress.objects.filter(profile__isnull=True, created_at__lt=before)
         .exclude(public_id__in=_addresses_in_use())

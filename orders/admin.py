@@ -45,15 +45,15 @@ class SubNumberOrderInline(admin.TabularInline):
     model = SubNumberOrder
     extra = 0
     can_delete = False
+    show_change_link = True
+    fields = ("telnyx_id", "country_code", "phone_number_type", "status", "phone_numbers_count")
+    readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-    show_change_link = True
-    fields = ("telnyx_id", "country_code", "phone_number_type", "status", "phone_numbers_count")
-    readonly_fields = fields
 
 
 @admin.register(NumberOrder)

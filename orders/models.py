@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.encryption import EncryptedTextField
+
 FINAL_ORDER_STATUSES = ("success", "failure", "cancelled", "deleted")
 
 
@@ -295,7 +297,9 @@ class SubOrderComment(models.Model):
 
     telnyx_id = models.CharField(max_length=64, unique=True)
     sub_order = models.ForeignKey(SubNumberOrder, on_delete=models.CASCADE, related_name="comments")
-    body = models.TextField()
+    # Telnyx's reviewers quote values back ("the name ... does not match"), and our replies may
+    # carry them too: encrypted like the values themselves (P51).
+    body = EncryptedTextField()
     commenter = models.CharField(max_length=255, blank=True)
     commenter_type = models.CharField(max_length=16, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

@@ -16,6 +16,7 @@ from compliance.models import (
     SavedAddress,
     Submission,
 )
+from orders.models import SubOrderComment
 
 ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     Document: ["original_filename"],
@@ -23,6 +24,7 @@ ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     RequirementDraft: ["values"],
     Submission: ["values", "patch_payload"],
     ComplianceProfile: ["name", "values"],
+    SubOrderComment: ["body"],
 }
 
 

@@ -11,14 +11,14 @@ TABLES = (("compliance_complianceprofile", "name"), ("compliance_savedaddress", 
 
 
 def encrypt_existing(apps: Any, schema_editor: Any) -> None:
-    from compliance.documents import vault
+    from portal.encryption import encrypt
 
     with schema_editor.connection.cursor() as cursor:
         for table, column in TABLES:
             cursor.execute(f"SELECT id, {column} FROM {table}")  # noqa: S608
             for pk, plain in cursor.fetchall():
                 if plain and not plain.startswith("gAAAAA"):  # not yet a Fernet token
-                    token = vault.encrypt(plain.encode()).decode()
+                    token = encrypt(plain.encode()).decode()
                     cursor.execute(
                         f"UPDATE {table} SET {column} = %s WHERE id = %s",  # noqa: S608
                         [token, pk],

@@ -1,11 +1,14 @@
 """Strip personal values from rows mirrored or stored before P51: requirement values of sub
 orders and numbers become ``has_value`` flags, and stored webhook envelopes keep only the
 event's identity and the order's ids and status (as ``orders.mirror.requirement_states`` and
-``orders.webhooks.stored_envelope`` write them now; copied here so the migration stays fixed)."""
+``orders.webhooks.stored_envelope`` write them now; copied here so the migration stays fixed).
+Comment bodies are encrypted in place."""
 
 from typing import Any
 
 from django.db import migrations
+
+import portal.encryption
 
 REQUIREMENT_KEYS = ("requirement_id", "field_type", "record_type", "status")
 KEPT_EVENT = ("record_type", "event_type", "id", "occurred_at")
@@ -62,7 +65,26 @@ def strip(apps: Any, schema_editor: Any) -> None:
             event_model.objects.filter(pk=event.pk).update(payload=cleaned_envelope)
 
 
+def encrypt_comments(apps: Any, schema_editor: Any) -> None:
+    with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SELECT id, body FROM orders_subordercomment")
+        for pk, plain in cursor.fetchall():
+            if plain and not plain.startswith("gAAAAA"):  # not yet a Fernet token
+                token = portal.encryption.encrypt(plain.encode()).decode()
+                cursor.execute(
+                    "UPDATE orders_subordercomment SET body = %s WHERE id = %s", [token, pk]
+                )
+
+
 class Migration(migrations.Migration):
     dependencies = [("orders", "0003_placing_touched_at")]
 
-    operations = [migrations.RunPython(strip, migrations.RunPython.noop, elidable=True)]
+    operations = [
+        migrations.RunPython(strip, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="subordercomment",
+            name="body",
+            field=portal.encryption.EncryptedTextField(),
+        ),
+        migrations.RunPython(encrypt_comments, migrations.RunPython.noop, elidable=True),
+    ]

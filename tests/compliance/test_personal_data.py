@@ -2,12 +2,12 @@
 one in clear text, and after the retention period no copy is left at all.
 
 The journey is the real one: alice fills the requirements (and saves a draft for one number)
-with a canary name, passport document and address, maria approves in admin, a Celery worker
-subprocess submits to the sandbox, the sandbox vets the values and signs a webhook to the live
-server, the worker processes it, and the periodic sync mirrors everything. Then every text and
-JSON column of every table in the test database (found through ``information_schema``), the
-captured logs of this process and of the worker, and every key and value of the test's Redis
-database are searched for the canaries.
+with a canary name, passport document and address and quotes them in a comment, maria
+approves, a Celery worker subprocess submits to the sandbox, the sandbox vets the values and
+signs a webhook to the live server, the worker processes it, and the periodic sync mirrors
+everything. Then every text and JSON column of every table in the test database (found through
+``information_schema``), the captured logs of this process and of the worker, and every key and
+value of the test's Redis database are searched for the canaries.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from compliance.documents import vault
 from compliance.encrypted_fields import EncryptedJSONField, EncryptedTextField
 from compliance.models import AuditEntry, Document, RequirementDraft, Submission
 from orders import sync
-from orders.models import WebhookEvent, WebhookEventState
+from orders.models import SubOrderComment, WebhookEvent, WebhookEventState
 from tests.compliance import samples
 from tests.compliance.conftest import place_sandbox_order
 from tests.compliance.helpers import form_data, submit, upload
@@ -160,6 +160,13 @@ def journey(sandbox, live_server, alice_client, maria_client, alice) -> Submissi
     assert draft.status_code == 302
     assert RequirementDraft.objects.filter(number=number).exists()
     assert submit(alice_client, sub_order, data).status_code == 302
+    # A reply in the comment thread that quotes a value (mirrored from Telnyx like any comment).
+    reply = alice_client.post(
+        reverse("compliance:comments", args=[sub_order.public_id]),
+        {"body": f"The end user is {CANARY_NAME}, passport {CANARY_PASSPORT}."},
+    )
+    assert reply.status_code == 200
+    assert sub_order.comments.filter(commenter_type="user").exists()
     submission = Submission.objects.get()
     approve(maria_client, submission)
     submission = wait_for_status(submission, Submission.Status.SUBMITTED, Submission.Status.FAILED)
@@ -237,9 +244,23 @@ def test_p45_after_the_retention_period_no_copy_of_a_journeys_values_is_left(
     assert submission.patch_payload is None
     assert submission.status == Submission.Status.SUBMITTED
     assert not RequirementDraft.objects.exists()
+    assert not SubOrderComment.objects.exists()
     assert not WebhookEvent.objects.exists()
     assert Document.objects.get().deleted_at is not None
     assert retention.orphans() == set()
     # The audit trail stays and records each purge.
     assert AuditEntry.objects.count() > audit_rows
     assert AuditEntry.objects.filter(action="submission.purged").count() == 1
+
+
+def test_p33_key_rotation_covers_every_encrypted_column():
+    from compliance.documents.rotation import ENCRYPTED_FIELDS
+
+    encrypted = {
+        (model, f.name)
+        for model in apps.get_models()
+        for f in model._meta.concrete_fields
+        if isinstance(f, EncryptedJSONField | EncryptedTextField)
+    }
+    rotated = {(model, name) for model, names in ENCRYPTED_FIELDS.items() for name in names}
+    assert encrypted == rotated

@@ -217,7 +217,7 @@ def test_p51_requirement_values_are_mirrored_as_a_flag_never_as_the_value():
     assert xmins() == before
 
 
-def test_p51_the_migration_strips_values_mirrored_and_stored_before(mirrored):
+def test_p51_the_migration_strips_values_and_encrypts_comments_stored_before(mirrored):
     import importlib
 
     from django.apps import apps
@@ -237,7 +237,16 @@ def test_p51_the_migration_strips_values_mirrored_and_stored_before(mirrored):
             }
         },
     )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE orders_subordercomment SET body = %s", ["Jane Canary's passport is expired"]
+        )
     migration.strip(apps, None)
+    migration.encrypt_comments(apps, connection.schema_editor())
+    assert SubOrderComment.objects.get().body == "Jane Canary's passport is expired"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body FROM orders_subordercomment")
+        assert "Canary" not in cursor.fetchone()[0]
     number = OrderedNumber.objects.get(telnyx_id=number_id)
     assert number.regulatory_requirements == [
         {"requirement_id": "r1", "field_type": "textual", "has_value": True}
