@@ -27,22 +27,7 @@ from compliance.models import (
     Submission,
     SubmissionPolicy,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by whoever holds the view permission; never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        return {}
+from portal.admin_site import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)

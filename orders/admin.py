@@ -26,19 +26,7 @@ from orders.models import (
     SyncRun,
     WebhookEvent,
 )
-
-
-class MirrorAdmin(admin.ModelAdmin):
-    """Viewable by whoever holds the view permission; never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from portal.admin_site import ReadOnlyAdmin
 
 
 class SubNumberOrderInline(admin.TabularInline):
@@ -57,7 +45,7 @@ class SubNumberOrderInline(admin.TabularInline):
 
 
 @admin.register(NumberOrder)
-class NumberOrderAdmin(MirrorAdmin):
+class NumberOrderAdmin(ReadOnlyAdmin):
     list_display = (
         "customer_reference",
         "telnyx_id",
@@ -94,7 +82,7 @@ class NumberOrderAdmin(MirrorAdmin):
 
 
 @admin.register(SubNumberOrder)
-class SubNumberOrderAdmin(MirrorAdmin):
+class SubNumberOrderAdmin(ReadOnlyAdmin):
     list_display = (
         "telnyx_id",
         "number_order",
@@ -113,7 +101,7 @@ class SubNumberOrderAdmin(MirrorAdmin):
 
 
 @admin.register(OrderedNumber)
-class OrderedNumberAdmin(MirrorAdmin):
+class OrderedNumberAdmin(ReadOnlyAdmin):
     list_display = (
         "phone_number",
         "country_code",
@@ -130,7 +118,7 @@ class OrderedNumberAdmin(MirrorAdmin):
 
 
 @admin.register(NumberStatusChange)
-class NumberStatusChangeAdmin(MirrorAdmin):
+class NumberStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ("number", "field", "old_value", "new_value", "source", "at")
     list_filter = ("field", "source")
     search_fields = ("number__phone_number",)
@@ -138,7 +126,7 @@ class NumberStatusChangeAdmin(MirrorAdmin):
 
 
 @admin.register(SubOrderComment)
-class SubOrderCommentAdmin(MirrorAdmin):
+class SubOrderCommentAdmin(ReadOnlyAdmin):
     list_display = ("telnyx_id", "sub_order", "commenter_type", "read_at", "telnyx_created_at")
     list_filter = ("commenter_type",)
     search_fields = ("telnyx_id", "sub_order__telnyx_id")
@@ -146,14 +134,14 @@ class SubOrderCommentAdmin(MirrorAdmin):
 
 
 @admin.register(NumberReservation)
-class NumberReservationAdmin(MirrorAdmin):
+class NumberReservationAdmin(ReadOnlyAdmin):
     list_display = ("telnyx_id", "status", "expires_at", "created_by", "created_at")
     list_filter = ("status",)
     search_fields = ("telnyx_id",)
 
 
 @admin.register(BulkOrder)
-class BulkOrderAdmin(MirrorAdmin):
+class BulkOrderAdmin(ReadOnlyAdmin):
     list_display = ("customer_reference", "telnyx_id", "placing_state", "placed_by", "created_at")
     list_filter = ("placing_state", "created_at")
     search_fields = ("customer_reference", "telnyx_id", "public_id")
@@ -161,7 +149,7 @@ class BulkOrderAdmin(MirrorAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(MirrorAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "event_type", "state", "occurred_at", "received_at", "attempts")
     list_filter = ("state", "event_type")
     search_fields = ("event_id", "record_id")
@@ -169,7 +157,7 @@ class WebhookEventAdmin(MirrorAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(MirrorAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     list_display = (
         "started_at",
         "state",

@@ -90,6 +90,23 @@ class AuditedAdminMixin(admin.ModelAdmin):
         return response
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable by whoever holds the view permission; never added, changed or deleted, whatever
+    the model permissions say (P35, P43)."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return {}
+
+
 class PortalAdminSite(admin.AdminSite):
     site_header = "Numbers Compliance Portal administration"
     site_title = "Portal admin"

@@ -70,6 +70,20 @@ def sub_order(db):
 
 
 @pytest.fixture
+def worker(celery_worker_factory, sandbox, vault_root, settings):
+    """A real Celery worker subprocess talking to this test's sandbox and vault."""
+    return celery_worker_factory(
+        env={
+            "TELNYX_API_BASE": sandbox.base_url,
+            "TELNYX_API_KEY": sandbox.api_key,
+            "TELNYX_PUBLIC_KEY": sandbox.public_key,
+            "DOCUMENT_STORAGE_ROOT": str(vault_root),
+            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
+        }
+    )
+
+
+@pytest.fixture
 def eager_celery():
     """Run published tasks inline (for tests that do not need a real worker)."""
     from portal.celery import app

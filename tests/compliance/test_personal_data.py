@@ -50,19 +50,6 @@ CANARIES = ("Canarywicz", "Zofiacanary", CANARY_PASSPORT, "Canarygasse", CANARY_
 TEXT_TYPES = ("text", "character varying", "character", "json", "jsonb", "bytea")
 
 
-@pytest.fixture
-def worker(celery_worker_factory, sandbox, vault_root):
-    return celery_worker_factory(
-        env={
-            "TELNYX_API_BASE": sandbox.base_url,
-            "TELNYX_API_KEY": sandbox.api_key,
-            "TELNYX_PUBLIC_KEY": sandbox.public_key,
-            "DOCUMENT_STORAGE_ROOT": str(vault_root),
-            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
-        }
-    )
-
-
 def database_hits(canaries: tuple[str, ...]) -> list[str]:
     """``table.column: canary`` for every text/JSON column of every table holding a canary."""
     with connection.cursor() as cursor:
