@@ -264,7 +264,7 @@ def apply_sub_order(
         ids = [str(g(n, "id")) for n in snapshot.numbers]
         existing_numbers = {n.telnyx_id: n for n in OrderedNumber.objects.filter(telnyx_id__in=ids)}
     if existing_comments is None and snapshot.comments is not None and existing is not None:
-        existing_comments = {c.telnyx_id: c for c in existing.comments.all()}
+        existing_comments = {c.telnyx_id: c for c in existing.comments.defer("body")}
     existing_comments = existing_comments or {}
 
     keep = () if numbers_have_deadline else _NUMBER_OPTIONAL
@@ -333,7 +333,7 @@ def snapshot_differs(
     if snapshot.comments is not None:
         for item in snapshot.comments:
             comment = comments.get(str(g(item, "id")))
-            if comment is None or _differs(comment, comment_values(item)):
+            if comment is None or _differs(comment, comment_state(item)):
                 return True
     return False
 
@@ -410,23 +410,33 @@ def comment_values(item: Any) -> dict[str, Any]:
     }
 
 
+def comment_state(item: Any) -> dict[str, Any]:
+    """What of a known comment can change: everything but its body. Telnyx has no way to edit a
+    comment, and the body is encrypted (P51): comparing it would cost a decryption per comment
+    and sync pass."""
+    values = comment_values(item)
+    del values["body"]
+    return values
+
+
 # What the comparison reads: a batch caller loads only these columns (no UUIDs, costs, ...),
-# _ROW_KEYS key columns first, then the values in the order the *_values functions give them.
+# _ROW_KEYS key columns first, then the values in the order the *_values/state functions give.
 SUB_COMPARED = ("id", "telnyx_id", "number_order_id", *sub_values({}).keys())
 NUMBER_COMPARED = ("id", "telnyx_id", "sub_order_id", *number_values({}).keys())
-COMMENT_COMPARED = ("id", "telnyx_id", "sub_order_id", *comment_values({}).keys())
+COMMENT_COMPARED = ("id", "telnyx_id", "sub_order_id", *comment_state({}).keys())
 
 
 def _apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:
     changes = Changes()
-    rows = {c.telnyx_id: c for c in sub.comments.all()}
+    rows = {c.telnyx_id: c for c in sub.comments.defer("body")}
     new = []
     for item in items:
-        values = comment_values(item)
         row = rows.get(str(g(item, "id")))
         if row is None:
+            values = comment_values(item)
             new.append(SubOrderComment(telnyx_id=str(g(item, "id")), sub_order=sub, **values))
             continue
+        values = comment_state(item)
         changed = _diff(row, values)
         if changed:
             for name in changed:

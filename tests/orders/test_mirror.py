@@ -255,3 +255,23 @@ def test_p51_the_migration_strips_values_and_encrypts_comments_stored_before(mir
         "data": {"id": "evt-old", "payload": {"id": "o1"}},
         "meta": {},
     }
+
+
+def test_p51_known_comments_are_compared_without_reading_their_encrypted_bodies(mirrored):
+    from django.test.utils import CaptureQueriesContext
+
+    order, sub_id, number_id, _ = mirrored
+    read = comment("c1", sub_id, read_at=T0 + timedelta(hours=1))
+    snapshot = SubOrderSnapshot(
+        telnyx_sub(sub_id, order.telnyx_id), [telnyx_number(number_id, sub_id)], [read]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert apply_sub_order(order, snapshot, "sync").rows == 1  # read_at moved
+        assert apply_sub_order(order, snapshot, "sync").rows == 0
+    assert not [q["sql"] for q in queries if '"body"' in q["sql"]]
+    stored = SubOrderComment.objects.get(telnyx_id="c1")
+    assert stored.read_at == T0 + timedelta(hours=1)
+    assert stored.body == "Address must be in Berlin"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body FROM orders_subordercomment")
+        assert "Berlin" not in cursor.fetchone()[0]
