@@ -1,8 +1,11 @@
 """Encryption of personal values at rest (P33, P51): the Fernet keys and the model fields.
 
-One key list, ``DOCUMENT_ENCRYPTION_KEYS`` (newest first), serves the compliance vault's files and
-every encrypted column of every app: ``MultiFernet`` decrypts with any listed key and encrypts with
-the first, so ``manage.py rotate_document_keys`` can re-encrypt and old keys can then be dropped.
+The keys are ``DOCUMENT_ENCRYPTION_KEYS`` (newest first), the list that also protects the
+compliance vault's files (``compliance.documents.vault``). Here they encrypt the encrypted columns
+of every app (``orders`` may not import ``compliance``): ``MultiFernet`` decrypts with any listed
+key and encrypts with the first, so ``manage.py rotate_document_keys`` can re-encrypt every
+column and the old keys can then be dropped.
+
 The fields store Fernet tokens, so a database dump or a ``psql`` session shows no plaintext; their
 values cannot be searched or sorted by the database.
 """
@@ -33,14 +36,6 @@ def encrypt(data: bytes) -> bytes:
 def decrypt(token: bytes) -> bytes:
     try:
         return cipher().decrypt(token)
-    except InvalidToken as exc:
-        raise DecryptionError("stored data cannot be decrypted with the configured keys") from exc
-
-
-def rotate(token: bytes) -> bytes:
-    """``token`` re-encrypted with the newest key."""
-    try:
-        return cipher().rotate(token)
     except InvalidToken as exc:
         raise DecryptionError("stored data cannot be decrypted with the configured keys") from exc
 

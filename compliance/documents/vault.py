@@ -13,16 +13,30 @@ import re
 import uuid
 from pathlib import Path
 
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
-
-from portal.encryption import DecryptionError, decrypt, encrypt
-from portal.encryption import rotate as rotate_token
 
 _NAME = re.compile(r"^[0-9a-f]{32}$")
 
 
-# One key list for files and encrypted columns (``portal.encryption``).
-VaultKeyError = DecryptionError
+class VaultKeyError(Exception):
+    """The stored bytes cannot be decrypted with any configured key (wrong or dropped key)."""
+
+
+def cipher() -> MultiFernet:
+    """The MultiFernet built from the configured keys (raises loudly on a malformed key)."""
+    return MultiFernet([Fernet(key.encode()) for key in settings.DOCUMENT_ENCRYPTION_KEYS])
+
+
+def encrypt(data: bytes) -> bytes:
+    return cipher().encrypt(data)
+
+
+def decrypt(token: bytes) -> bytes:
+    try:
+        return cipher().decrypt(token)
+    except InvalidToken as exc:
+        raise VaultKeyError("stored data cannot be decrypted with the configured keys") from exc
 
 
 def root() -> Path:
@@ -76,7 +90,10 @@ def names() -> set[str]:
 def rotate(name: str) -> None:
     """Re-encrypt one stored file with the newest key."""
     target = path_of(name)
-    token = rotate_token(target.read_bytes())
+    try:
+        token = cipher().rotate(target.read_bytes())
+    except InvalidToken as exc:
+        raise VaultKeyError("stored data cannot be decrypted with the configured keys") from exc
     tmp = target.with_name(f".{name}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
