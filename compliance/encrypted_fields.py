@@ -1,9 +1,31 @@
-"""The encrypted model fields, under the name the compliance migrations import them by.
+"""The encrypted model fields of the compliance app (requirement values, names, addresses, file
+names), under the name its migrations import them by.
 
-They live in ``portal.encryption`` so every app can use them (``orders`` must not import
-``compliance``); requirement values, names, addresses and file names are stored with them.
+They are ``portal.encryption``'s fields (shared with ``orders``, which must not import
+``compliance``), except that a value the configured keys cannot decrypt raises the vault's
+``VaultKeyError``, as the document it belongs to would: a wrong or dropped key fails the same way
+for a file and for its name.
 """
 
-from portal.encryption import EncryptedJSONField, EncryptedTextField
+from __future__ import annotations
 
-__all__ = ["EncryptedJSONField", "EncryptedTextField"]
+from typing import Any
+
+from compliance.documents import vault
+from portal import encryption
+
+
+class EncryptedJSONField(encryption.EncryptedJSONField):
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> Any:
+        try:
+            return super().from_db_value(value, expression, connection)
+        except encryption.DecryptionError as exc:
+            raise vault.VaultKeyError(str(exc)) from exc
+
+
+class EncryptedTextField(encryption.EncryptedTextField):
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str:
+        try:
+            return super().from_db_value(value, expression, connection)
+        except encryption.DecryptionError as exc:
+            raise vault.VaultKeyError(str(exc)) from exc

@@ -27,10 +27,10 @@ from django.utils import timezone
 
 from compliance import retention
 from compliance.documents import vault
-from compliance.encrypted_fields import EncryptedJSONField, EncryptedTextField
 from compliance.models import AuditEntry, Document, RequirementDraft, Submission
 from orders import sync
 from orders.models import SubOrderComment, WebhookEvent, WebhookEventState
+from portal.encryption import EncryptedJSONField, EncryptedTextField
 from tests.compliance import samples
 from tests.compliance.conftest import place_sandbox_order
 from tests.compliance.helpers import form_data, submit, upload
