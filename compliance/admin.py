@@ -28,22 +28,7 @@ from compliance.models import (
     SubmissionPolicy,
 )
 from orders.phone_search import PhoneSearchMixin
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable by whoever holds the view permission; never added, changed or deleted."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_actions(self, request: HttpRequest) -> dict:
-        return {}
+from portal.admin_site import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
@@ -325,7 +310,8 @@ class RequirementGroupInline(admin.TabularInline):
 class ComplianceProfileAdmin(admin.ModelAdmin):
     list_display = ("name", "kind", "created_by", "updated_at")
     list_filter = ("kind",)
-    search_fields = ("name",)
+    # Names are encrypted (P51): searchable by id only.
+    search_fields = ("public_id",)
     fields = ("name", "kind", "created_by", "created_at", "updated_at")
     readonly_fields = ("created_by", "created_at", "updated_at")
     inlines = [RequirementGroupInline]

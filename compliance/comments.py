@@ -2,7 +2,7 @@
 
 Telnyx sends no webhook for comments; the orders sync mirrors them into ``SubOrderComment``.
 Here we reply, ask for a deadline extension (the only way to get one is a comment), and mark
-admin comments read at Telnyx when someone opens the thread.
+admin comments read at Telnyx when someone says so (a POST; opening the thread changes nothing).
 """
 
 from __future__ import annotations

@@ -222,7 +222,8 @@ class SavedAddress(models.Model):
     )
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    label = models.CharField(max_length=100)
+    # A business name or a person's name as often as "Sub order 1a2b3c4d": encrypted (P51).
+    label = EncryptedTextField()
     fields = EncryptedJSONField(default=dict)
     profile = models.ForeignKey(
         "ComplianceProfile",
@@ -237,7 +238,7 @@ class SavedAddress(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        ordering = ["label"]
+        ordering = ["-created_at"]
         verbose_name_plural = "saved addresses"
 
     def __str__(self) -> str:
@@ -326,6 +327,8 @@ class Submission(models.Model):
     error_codes = models.JSONField(default=list, blank=True)
     patch_payload = EncryptedJSONField(null=True, blank=True, default=None)
     telnyx_response = models.JSONField(default=dict, blank=True)
+    # Set when retention emptied ``values`` and ``patch_payload`` (P45); the row stays.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -369,7 +372,8 @@ class ComplianceProfile(models.Model):
         PERSON = "person", "Person"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=200)
+    # Often the customer's own name: encrypted like the values (P51), so lists sort in Python.
+    name = EncryptedTextField()
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.BUSINESS)
     values = EncryptedJSONField(default=dict)
     created_by = models.ForeignKey(
@@ -379,10 +383,11 @@ class ComplianceProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["name"]
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return self.name
+        # Not the name: this text lands in the audit trail and the admin's log (P51).
+        return f"{self.get_kind_display()} profile {str(self.public_id)[:8]}"
 
 
 class RequirementGroupLink(models.Model):

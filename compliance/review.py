@@ -54,7 +54,7 @@ class NumberState:
 def requirement_status(item: dict[str, Any]) -> str:
     status = item.get("status") or ""
     if not status:
-        status = "awaiting-value" if not item.get("field_value") else "pending-approval"
+        status = "pending-approval" if item.get("has_value") else "awaiting-value"
     return status
 
 

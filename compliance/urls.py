@@ -19,6 +19,7 @@ urlpatterns = [
         name="requirement-form",
     ),
     path("sub-orders/<uuid:public_id>/comments", comments.thread, name="comments"),
+    path("sub-orders/<uuid:public_id>/comments/read", comments.mark_read, name="comments-read"),
     path(
         "sub-orders/<uuid:public_id>/extension",
         comments.request_extension,

@@ -1,12 +1,19 @@
-"""Admin registrations of the orders app: read-mostly mirrors, searchable and filterable.
+"""Admin registrations of the orders app: read-only mirrors, searchable and filterable.
 
-Telnyx owns the statuses, so the mirrored fields are read-only here; operators change things
-through the portal screens (which call Telnyx) rather than by editing rows.
+Everything here is either Telnyx's data as mirrored (orders, sub orders, numbers, comments,
+reservations) or the portal's record of talking to Telnyx (who placed an order, the webhook
+inbox, sync runs). None of it may be added, changed or deleted in admin, whatever the user's
+model permissions (P35): a row made here would look like Telnyx data (an "admin" comment, an
+order placed by someone else). Operators change things through the portal screens, which call
+Telnyx and audit the change.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from orders.models import (
     BulkOrder,
@@ -20,6 +27,7 @@ from orders.models import (
     WebhookEvent,
 )
 from orders.phone_search import PhoneSearchMixin
+from portal.admin_site import ReadOnlyAdmin
 
 
 class SubNumberOrderInline(admin.TabularInline):
@@ -30,9 +38,15 @@ class SubNumberOrderInline(admin.TabularInline):
     fields = ("telnyx_id", "country_code", "phone_number_type", "status", "phone_numbers_count")
     readonly_fields = fields
 
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 @admin.register(NumberOrder)
-class NumberOrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class NumberOrderAdmin(PhoneSearchMixin, ReadOnlyAdmin):
     list_display = (
         "customer_reference",
         "telnyx_id",
@@ -70,7 +84,7 @@ class NumberOrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(SubNumberOrder)
-class SubNumberOrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class SubNumberOrderAdmin(PhoneSearchMixin, ReadOnlyAdmin):
     list_display = (
         "telnyx_id",
         "number_order",
@@ -95,7 +109,7 @@ class SubNumberOrderAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(OrderedNumber)
-class OrderedNumberAdmin(PhoneSearchMixin, admin.ModelAdmin):
+class OrderedNumberAdmin(PhoneSearchMixin, ReadOnlyAdmin):
     list_display = (
         "phone_number",
         "country_code",
@@ -113,7 +127,7 @@ class OrderedNumberAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
 
 @admin.register(NumberStatusChange)
-class NumberStatusChangeAdmin(admin.ModelAdmin):
+class NumberStatusChangeAdmin(ReadOnlyAdmin):
     list_display = ("number", "field", "old_value", "new_value", "source", "at")
     list_filter = ("field", "source")
     search_fields = ("number__phone_number",)
@@ -121,7 +135,7 @@ class NumberStatusChangeAdmin(admin.ModelAdmin):
 
 
 @admin.register(SubOrderComment)
-class SubOrderCommentAdmin(admin.ModelAdmin):
+class SubOrderCommentAdmin(ReadOnlyAdmin):
     list_display = ("telnyx_id", "sub_order", "commenter_type", "read_at", "telnyx_created_at")
     list_filter = ("commenter_type",)
     search_fields = ("telnyx_id", "sub_order__telnyx_id")
@@ -129,14 +143,14 @@ class SubOrderCommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(NumberReservation)
-class NumberReservationAdmin(admin.ModelAdmin):
+class NumberReservationAdmin(ReadOnlyAdmin):
     list_display = ("telnyx_id", "status", "expires_at", "created_by", "created_at")
     list_filter = ("status",)
     search_fields = ("telnyx_id",)
 
 
 @admin.register(BulkOrder)
-class BulkOrderAdmin(admin.ModelAdmin):
+class BulkOrderAdmin(ReadOnlyAdmin):
     list_display = ("customer_reference", "telnyx_id", "placing_state", "placed_by", "created_at")
     list_filter = ("placing_state", "created_at")
     search_fields = ("customer_reference", "telnyx_id", "public_id")
@@ -144,7 +158,7 @@ class BulkOrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
+class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "event_type", "state", "occurred_at", "received_at", "attempts")
     list_filter = ("state", "event_type")
     search_fields = ("event_id", "record_id")
@@ -152,7 +166,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(SyncRun)
-class SyncRunAdmin(admin.ModelAdmin):
+class SyncRunAdmin(ReadOnlyAdmin):
     list_display = (
         "started_at",
         "state",

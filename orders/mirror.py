@@ -79,6 +79,26 @@ def plain(value: Any) -> Any:
     return value
 
 
+# A requirement as mirrored: what it is and where it stands, never its value (P51). The values
+# live encrypted in the submission that sent them; the screens only ask whether one is there.
+_REQUIREMENT_KEYS = ("requirement_id", "field_type", "record_type", "status")
+
+
+def requirement_states(items: Any) -> list[dict[str, Any]]:
+    """``[{"requirement_id", "field_type", "record_type", "status", "has_value"}]`` from Telnyx's
+    requirement values (typed models or dicts), without ``field_value`` or unknown fields."""
+    out = []
+    for item in items or ():
+        if isinstance(item, dict):
+            state = {k: item[k] for k in _REQUIREMENT_KEYS if item.get(k) is not None}
+            state["has_value"] = bool(item.get("field_value") or item.get("has_value"))
+        else:
+            state = {k: v for k in _REQUIREMENT_KEYS if (v := getattr(item, k, None)) is not None}
+            state["has_value"] = bool(getattr(item, "field_value", None))
+        out.append(state)
+    return out
+
+
 def _is_backwards(old: str, new: str) -> bool:
     """A final status never goes back to pending (late or stale data, P7)."""
     return old in FINAL_ORDER_STATUSES and new not in FINAL_ORDER_STATUSES
@@ -137,7 +157,7 @@ def sub_values(telnyx_sub: Any) -> dict[str, Any]:
         "phone_number_type": g(telnyx_sub, "phone_number_type", "") or "",
         "status": g(telnyx_sub, "status", "") or "",
         "requirements_met": g(telnyx_sub, "requirements_met"),
-        "regulatory_requirements": plain(g(telnyx_sub, "regulatory_requirements", [])),
+        "regulatory_requirements": requirement_states(g(telnyx_sub, "regulatory_requirements")),
         "phone_numbers_count": g(telnyx_sub, "phone_numbers_count", 0) or 0,
         "is_block_sub_number_order": bool(g(telnyx_sub, "is_block_sub_number_order", False)),
         "customer_reference": g(telnyx_sub, "customer_reference", "") or "",
@@ -180,7 +200,7 @@ def number_values(item: Any) -> dict[str, Any]:
         "requirements_status": req_status or "",
         "requirements_met": met,
         "deadline": parse_ts(deadline),
-        "regulatory_requirements": plain(reqs),
+        "regulatory_requirements": requirement_states(reqs),
         "is_block_number": bool(block),
         "bundle_id": bundle or "",
     }
@@ -244,7 +264,7 @@ def apply_sub_order(
         ids = [str(g(n, "id")) for n in snapshot.numbers]
         existing_numbers = {n.telnyx_id: n for n in OrderedNumber.objects.filter(telnyx_id__in=ids)}
     if existing_comments is None and snapshot.comments is not None and existing is not None:
-        existing_comments = {c.telnyx_id: c for c in existing.comments.all()}
+        existing_comments = {c.telnyx_id: c for c in existing.comments.defer("body")}
     existing_comments = existing_comments or {}
 
     keep = () if numbers_have_deadline else _NUMBER_OPTIONAL
@@ -313,7 +333,7 @@ def snapshot_differs(
     if snapshot.comments is not None:
         for item in snapshot.comments:
             comment = comments.get(str(g(item, "id")))
-            if comment is None or _differs(comment, comment_values(item)):
+            if comment is None or _differs(comment, comment_state(item)):
                 return True
     return False
 
@@ -390,23 +410,33 @@ def comment_values(item: Any) -> dict[str, Any]:
     }
 
 
+def comment_state(item: Any) -> dict[str, Any]:
+    """What of a known comment can change: everything but its body. Telnyx has no way to edit a
+    comment, and the body is encrypted (P51): comparing it would cost a decryption per comment
+    and sync pass."""
+    values = comment_values(item)
+    del values["body"]
+    return values
+
+
 # What the comparison reads: a batch caller loads only these columns (no UUIDs, costs, ...),
-# _ROW_KEYS key columns first, then the values in the order the *_values functions give them.
+# _ROW_KEYS key columns first, then the values in the order the *_values/state functions give.
 SUB_COMPARED = ("id", "telnyx_id", "number_order_id", *sub_values({}).keys())
 NUMBER_COMPARED = ("id", "telnyx_id", "sub_order_id", *number_values({}).keys())
-COMMENT_COMPARED = ("id", "telnyx_id", "sub_order_id", *comment_values({}).keys())
+COMMENT_COMPARED = ("id", "telnyx_id", "sub_order_id", *comment_state({}).keys())
 
 
 def _apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:
     changes = Changes()
-    rows = {c.telnyx_id: c for c in sub.comments.all()}
+    rows = {c.telnyx_id: c for c in sub.comments.defer("body")}
     new = []
     for item in items:
-        values = comment_values(item)
         row = rows.get(str(g(item, "id")))
         if row is None:
+            values = comment_values(item)
             new.append(SubOrderComment(telnyx_id=str(g(item, "id")), sub_order=sub, **values))
             continue
+        values = comment_state(item)
         changed = _diff(row, values)
         if changed:
             for name in changed:

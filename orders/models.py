@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from portal.encryption import EncryptedTextField
+
 FINAL_ORDER_STATUSES = ("success", "failure", "cancelled", "deleted")
 
 
@@ -196,7 +198,7 @@ class SubNumberOrder(models.Model):
     phone_number_type = models.CharField(max_length=32)
     status = models.CharField(max_length=32, blank=True, db_index=True)
     requirements_met = models.BooleanField(null=True, blank=True)
-    # Requirements to fulfil, no values: [{"requirement_id", "field_type", "record_type"}].
+    # Requirements to fulfil, never their values (P51): orders.mirror.requirement_states.
     regulatory_requirements = models.JSONField(default=list, blank=True)
     phone_numbers_count = models.PositiveIntegerField(default=0)
     is_block_sub_number_order = models.BooleanField(default=False)
@@ -254,7 +256,8 @@ class OrderedNumber(models.Model):
     requirements_status = models.CharField(max_length=64, blank=True, db_index=True)
     requirements_met = models.BooleanField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True, db_index=True)
-    # [{"requirement_id", "field_type", "field_value", "status"}]
+    # [{"requirement_id", "field_type", "status", "has_value"}]: whether a value is at Telnyx,
+    # never the value itself (P51; it stays encrypted in the submission that sent it).
     regulatory_requirements = models.JSONField(default=list, blank=True)
     is_block_number = models.BooleanField(default=False)
     bundle_id = models.CharField(max_length=64, blank=True)
@@ -294,7 +297,9 @@ class SubOrderComment(models.Model):
 
     telnyx_id = models.CharField(max_length=64, unique=True)
     sub_order = models.ForeignKey(SubNumberOrder, on_delete=models.CASCADE, related_name="comments")
-    body = models.TextField()
+    # Telnyx's reviewers quote values back ("the name ... does not match"), and our replies may
+    # carry them too: encrypted like the values themselves (P51).
+    body = EncryptedTextField()
     commenter = models.CharField(max_length=255, blank=True)
     commenter_type = models.CharField(max_length=16, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)

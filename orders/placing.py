@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from orders.mirror import requirement_states
 from orders.models import (
     PLACING_ACTIVE_STATES,
     ChangeSource,
@@ -307,7 +308,7 @@ def adopt(order: NumberOrder, telnyx_order: Any) -> None:
                     "status": item.status or "",
                     "requirements_status": item.requirements_status or "",
                     "requirements_met": item.requirements_met,
-                    "regulatory_requirements": _plain(item.regulatory_requirements),
+                    "regulatory_requirements": requirement_states(item.regulatory_requirements),
                     "bundle_id": getattr(item, "bundle_id", None) or "",
                     "upfront_cost": _decimal(picked.get("upfront_cost")),
                     "monthly_cost": _decimal(picked.get("monthly_cost")),
@@ -369,16 +370,6 @@ def stale_intents(older_than: timedelta) -> list[int]:
             placing_state__in=PLACING_ACTIVE_STATES,
         ).values_list("pk", flat=True)[:100]
     )
-
-
-def _plain(value: Any) -> Any:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    return value
 
 
 def _decimal(value: Any) -> Decimal | None:

@@ -76,7 +76,7 @@ def _store(data: dict[str, Any], payload: dict[str, Any], envelope: dict[str, An
                     "event_type": str(data.get("event_type") or "")[:64],
                     "occurred_at": parse_ts(data.get("occurred_at")),
                     "record_id": str(payload.get("id") or "")[:64],
-                    "payload": envelope,
+                    "payload": stored_envelope(envelope),
                 },
             )
             if created:
@@ -85,6 +85,38 @@ def _store(data: dict[str, Any], payload: dict[str, Any], envelope: dict[str, An
         # Two deliveries of the same event raced: the other one stored it.
         event, created = WebhookEvent.objects.get(event_id=data["id"][:64]), False
     return Receipt(200, "stored" if created else "duplicate", event, created)
+
+
+# What the inbox keeps of a delivery (P51): the event's identity and the order's ids and
+# status, enough to process it and to debug a delivery in admin. Processing re-fetches the order,
+# so the numbers and their requirement values (names, ID numbers) are never stored.
+_KEPT_EVENT = ("record_type", "event_type", "id", "occurred_at")
+_KEPT_PAYLOAD = (
+    "id",
+    "record_type",
+    "status",
+    "customer_reference",
+    "requirements_met",
+    "phone_numbers_count",
+    "created_at",
+    "updated_at",
+)
+_KEPT_META = ("attempt", "delivered_to")
+
+
+def _scalars(source: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(source, dict):
+        return {}
+    return {k: source[k] for k in keys if isinstance(source.get(k), str | int | float | bool)}
+
+
+def stored_envelope(envelope: dict[str, Any]) -> dict[str, Any]:
+    """The part of a webhook envelope the inbox row keeps: no personal values (P51)."""
+    data = envelope.get("data")
+    kept = {"data": _scalars(data, _KEPT_EVENT), "meta": _scalars(envelope.get("meta"), _KEPT_META)}
+    if isinstance(data, dict):
+        kept["data"]["payload"] = _scalars(data.get("payload"), _KEPT_PAYLOAD)
+    return kept
 
 
 def publish_in_background(event_id: int) -> None:

@@ -1,8 +1,8 @@
 """System checks for what Django's own deploy checks do not cover (PROMISES P4, P21, P24, P40).
 
 ``manage.py check --deploy --fail-level WARNING`` is the deploy gate: it must pass with the
-production settings, and fail when the webhook key, sessions, login throttling, proxy, uploads,
-second factor or Celery settings would quietly weaken a promise.
+production settings, and fail when the webhook key, sessions, login throttling, proxy, uploads
+(permissions, virus scanning), second factor or Celery settings would quietly weaken a promise.
 """
 
 from __future__ import annotations
@@ -144,6 +144,16 @@ def check_uploads_and_csp(app_configs: Sequence[Any] | None, **kwargs: Any) -> l
     if settings.FILE_UPLOAD_DIRECTORY_PERMISSIONS != 0o700:
         messages.append(
             Warning("FILE_UPLOAD_DIRECTORY_PERMISSIONS should be 0o700.", id="portal.W031")
+        )
+    if not settings.CLAMAV_ADDRESS and not settings.DOCUMENT_SCANNING_OFF:
+        messages.append(
+            Warning(
+                "No virus scanner is configured (CLAMAV_ADDRESS is empty): uploaded documents "
+                "are stored, previewed and sent to Telnyx unscanned.",
+                hint="Set CLAMAV_ADDRESS to a clamd, or DOCUMENT_SCANNING_OFF=true to record "
+                "that scanning is deliberately off.",
+                id="portal.W033",
+            )
         )
     directives = settings.CONTENT_SECURITY_POLICY.get("DIRECTIVES", {})
     scripts = directives.get("script-src") or directives.get("default-src") or []

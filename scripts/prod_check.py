@@ -361,6 +361,9 @@ def stack(workdir: Path, procs: Processes, db_name: str, started: float) -> None
         "TELNYX_API_BASE": f"http://127.0.0.1:{sandbox_port}/v2",
         "TELNYX_API_KEY": sandbox_key,
         "DOCUMENT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SEARCH_INDEX_KEY": secrets.token_urlsafe(32),
+        # No clamd on this machine: acknowledge it, as an operator must (portal.W033).
+        "DOCUMENT_SCANNING_OFF": "true",
         "PORTAL_PRIVATE_ROOT": str(workdir / "private"),
         "STATIC_ROOT": str(workdir / "static"),
         "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",

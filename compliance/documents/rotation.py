@@ -17,13 +17,15 @@ from compliance.models import (
     SavedAddress,
     Submission,
 )
+from orders.models import SubOrderComment
 
 ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     Document: ["original_filename"],
-    SavedAddress: ["fields"],
+    SavedAddress: ["label", "fields"],
     RequirementDraft: ["values"],
     Submission: ["values", "patch_payload"],
-    ComplianceProfile: ["values"],
+    ComplianceProfile: ["name", "values"],
+    SubOrderComment: ["body"],
 }
 
 

@@ -53,10 +53,14 @@ def profile_list(request: HtmxHttpRequest) -> HttpResponse:
                 submission.values,
                 request.user,
             )
-            messages.success(request, f"Profile {profile.name} saved.")
+            messages.success(request, "Profile saved.")
             return redirect("compliance:profile", profile.public_id)
-    profiles_qs = ComplianceProfile.objects.prefetch_related("requirement_groups")
-    return render(request, "compliance/profiles.html", {"profiles": profiles_qs})
+    # Names are encrypted (P51): sorted here, not by the database.
+    profiles_list = sorted(
+        ComplianceProfile.objects.prefetch_related("requirement_groups"),
+        key=lambda p: p.name.casefold(),
+    )
+    return render(request, "compliance/profiles.html", {"profiles": profiles_list})
 
 
 @login_required

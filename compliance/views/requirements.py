@@ -190,7 +190,7 @@ def requirement_form(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         "form": form,
         "notice": notice,
         "correcting": request.GET.get("correct") == "1" or bool(form.declined),
-        "profiles": ComplianceProfile.objects.all()[:50],
+        "profiles": sorted(ComplianceProfile.objects.all()[:50], key=lambda p: p.name.casefold()),
         "upload_url": reverse("compliance:document-upload"),
     }
     status = 200 if request.method == "GET" or form.is_valid() else 400

@@ -225,7 +225,7 @@ def test_a_declined_name_is_shown_with_the_reason_corrected_and_approved(
     reasons = page.locator("#rejection-reasons")
     expect(reasons).to_contain_text(admin_comment.body.splitlines()[0][:40])
 
-    # The comment thread (loaded by htmx) marks the new admin comment; Alice answers it.
+    # The comment thread (loaded by htmx) shows the new admin comment as unread; Alice answers.
     thread = page.locator("#comment-thread")
     from_telnyx = thread.locator("[data-commenter-type=admin]")
     expect(from_telnyx).to_have_class(re.compile(r"\bunread\b"))
@@ -233,6 +233,13 @@ def test_a_declined_name_is_shown_with_the_reason_corrected_and_approved(
     thread.get_by_role("button", name="Send reply").click()
     expect(thread.locator("[data-commenter-type=user]")).to_contain_text("Corrected: the end")
     assert len(sandbox.requests(path="/v2/comments", method="POST")) == 1
+    # Reading changed nothing; marking read is her explicit POST, sent to Telnyx first.
+    assert not [r for r in sandbox.requests(method="PATCH") if r["path"].endswith("/read")]
+    thread.get_by_role("button", name=re.compile("Mark as read")).click()
+    expect(from_telnyx).not_to_have_class(re.compile(r"\bunread\b"))
+    expect(thread.get_by_role("button", name=re.compile("Mark as read"))).to_have_count(0)
+    assert [r for r in sandbox.requests(method="PATCH") if r["path"].endswith("/read")]
+    assert not sub_order.comments.filter(commenter_type="admin", read_at__isnull=True).exists()
 
     page.get_by_role("link", name="Correct and resubmit").click()
     expect(page.get_by_role("heading", name=re.compile("Correct and resubmit"))).to_be_visible()

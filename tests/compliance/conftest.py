@@ -63,10 +63,24 @@ def sub_order(db):
         status="pending",
         requirements_status="requirement-info-pending",
         regulatory_requirements=[
-            dict(r, field_value=None, status="awaiting-value") for r in requirements
+            dict(r, has_value=False, status="awaiting-value") for r in requirements
         ],
     )
     return sub
+
+
+@pytest.fixture
+def worker(celery_worker_factory, sandbox, vault_root, settings):
+    """A real Celery worker subprocess talking to this test's sandbox and vault."""
+    return celery_worker_factory(
+        env={
+            "TELNYX_API_BASE": sandbox.base_url,
+            "TELNYX_API_KEY": sandbox.api_key,
+            "TELNYX_PUBLIC_KEY": sandbox.public_key,
+            "DOCUMENT_STORAGE_ROOT": str(vault_root),
+            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
+        }
+    )
 
 
 @pytest.fixture

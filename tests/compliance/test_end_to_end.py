@@ -22,18 +22,6 @@ from tests.compliance.helpers import form_data, requirement_ids, submit, upload
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def worker(celery_worker_factory, sandbox, vault_root):
-    return celery_worker_factory(
-        env={
-            "TELNYX_API_BASE": sandbox.base_url,
-            "TELNYX_API_KEY": sandbox.api_key,
-            "DOCUMENT_STORAGE_ROOT": str(vault_root),
-            "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
-        }
-    )
-
-
 def wait_for_status(submission: Submission, *statuses: str, timeout: float = 45) -> Submission:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

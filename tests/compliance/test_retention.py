@@ -80,3 +80,43 @@ def test_a_purged_document_cannot_be_downloaded(finished_document, alice_client)
     with time_machine.travel(timezone.now() + timedelta(days=31)):
         retention.purge_expired()
     assert alice_client.get(finished_document.get_download_url()).status_code == 404
+
+
+def test_p45_values_of_pending_orders_profiles_and_addresses_still_in_use_are_kept(
+    sub_order, alice, settings
+):
+    from compliance.models import ComplianceProfile, RequirementDraft, SavedAddress, Submission
+    from orders.models import NumberOrder, SubNumberOrder
+
+    settings.DOCUMENT_RETENTION_DAYS = 30
+    shared = SavedAddress.objects.create(label="Shared", fields={"locality": "Berlin"})
+    profile = ComplianceProfile.objects.create(name="Jane Doe", values={"r": "x"})
+    own = SavedAddress.objects.create(label="Profile's", fields={}, profile=profile)
+    unused = SavedAddress.objects.create(label="Unused", fields={"locality": "Bonn"})
+    address_value = {"type": "address", "address": str(shared.public_id)}
+    pending = Submission.objects.create(
+        sub_order=sub_order, values={"r1": address_value}, patch_payload=[{"a": 1}]
+    )
+    RequirementDraft.objects.create(sub_order=sub_order, values={"x": "Jane"})
+    finished_sub = SubNumberOrder.objects.create(
+        telnyx_id="sub-finished",
+        number_order=NumberOrder.objects.create(customer_reference="ref-finished"),
+        status="cancelled",
+        telnyx_updated_at=timezone.now(),
+    )
+    finished = Submission.objects.create(sub_order=finished_sub, values={"r1": address_value})
+
+    with time_machine.travel(timezone.now() + timedelta(days=29)):
+        assert retention.purge_expired() == 0
+    with time_machine.travel(timezone.now() + timedelta(days=31)):
+        assert retention.purge_expired() == 2  # the finished submission and the unused address
+
+    finished.refresh_from_db()
+    assert finished.values == {} and finished.purged_at is not None
+    pending.refresh_from_db()
+    assert pending.values == {"r1": address_value} and pending.purged_at is None
+    assert pending.patch_payload == [{"a": 1}]
+    assert RequirementDraft.objects.count() == 1
+    assert set(SavedAddress.objects.all()) == {shared, own}
+    assert not SavedAddress.objects.filter(pk=unused.pk).exists()
+    assert ComplianceProfile.objects.get().values == {"r": "x"}

@@ -187,3 +187,91 @@ def test_a_comment_marked_read_at_telnyx_is_updated_once(mirrored):
     assert apply_sub_order(order, snapshot, "sync").rows >= 1
     assert SubOrderComment.objects.get(telnyx_id="c1").read_at == read
     assert apply_sub_order(order, snapshot, "sync").rows == 0
+
+
+def test_p51_requirement_values_are_mirrored_as_a_flag_never_as_the_value():
+    order = NumberOrderFactory(status="pending")
+    sub_id, number_id = str(uuid.uuid4()), str(uuid.uuid4())
+    filled = [
+        {"requirement_id": "r1", "field_type": "textual", "field_value": "Jane Canary"},
+        {"requirement_id": "r2", "field_type": "address", "status": "awaiting-value"},
+    ]
+    snapshot = SubOrderSnapshot(
+        telnyx_sub(sub_id, order.telnyx_id),
+        [telnyx_number(number_id, sub_id, regulatory_requirements=filled)],
+    )
+    apply_sub_order(order, snapshot, "sync")
+    number = OrderedNumber.objects.get(telnyx_id=number_id)
+    assert number.regulatory_requirements == [
+        {"requirement_id": "r1", "field_type": "textual", "has_value": True},
+        {
+            "requirement_id": "r2",
+            "field_type": "address",
+            "status": "awaiting-value",
+            "has_value": False,
+        },
+    ]
+    # The same data again is recognised as unchanged (the sync compares cheaply, P51 + bench).
+    before = xmins()
+    assert apply_sub_order(order, snapshot, "sync").rows == 0
+    assert xmins() == before
+
+
+def test_p51_the_migration_strips_values_and_encrypts_comments_stored_before(mirrored):
+    import importlib
+
+    from django.apps import apps
+
+    from orders.models import WebhookEvent
+
+    migration = importlib.import_module("orders.migrations.0004_mirror_without_personal_values")
+    _order, _sub_id, number_id, _ = mirrored
+    old = [{"requirement_id": "r1", "field_type": "textual", "field_value": "Jane Canary"}]
+    OrderedNumber.objects.filter(telnyx_id=number_id).update(regulatory_requirements=old)
+    WebhookEvent.objects.create(
+        event_id="evt-old",
+        payload={
+            "data": {
+                "id": "evt-old",
+                "payload": {"id": "o1", "phone_numbers": [{"regulatory_requirements": old}]},
+            }
+        },
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE orders_subordercomment SET body = %s", ["Jane Canary's passport is expired"]
+        )
+    migration.strip(apps, None)
+    migration.encrypt_comments(apps, connection.schema_editor())
+    assert SubOrderComment.objects.get().body == "Jane Canary's passport is expired"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body FROM orders_subordercomment")
+        assert "Canary" not in cursor.fetchone()[0]
+    number = OrderedNumber.objects.get(telnyx_id=number_id)
+    assert number.regulatory_requirements == [
+        {"requirement_id": "r1", "field_type": "textual", "has_value": True}
+    ]
+    assert WebhookEvent.objects.get().payload == {
+        "data": {"id": "evt-old", "payload": {"id": "o1"}},
+        "meta": {},
+    }
+
+
+def test_p51_known_comments_are_compared_without_reading_their_encrypted_bodies(mirrored):
+    from django.test.utils import CaptureQueriesContext
+
+    order, sub_id, number_id, _ = mirrored
+    read = comment("c1", sub_id, read_at=T0 + timedelta(hours=1))
+    snapshot = SubOrderSnapshot(
+        telnyx_sub(sub_id, order.telnyx_id), [telnyx_number(number_id, sub_id)], [read]
+    )
+    with CaptureQueriesContext(connection) as queries:
+        assert apply_sub_order(order, snapshot, "sync").rows == 1  # read_at moved
+        assert apply_sub_order(order, snapshot, "sync").rows == 0
+    assert not [q["sql"] for q in queries if '"body"' in q["sql"]]
+    stored = SubOrderComment.objects.get(telnyx_id="c1")
+    assert stored.read_at == T0 + timedelta(hours=1)
+    assert stored.body == "Address must be in Berlin"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT body FROM orders_subordercomment")
+        assert "Berlin" not in cursor.fetchone()[0]

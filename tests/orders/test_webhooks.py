@@ -55,6 +55,32 @@ def test_p5_a_signed_event_is_stored_once_and_a_duplicate_changes_nothing(
     assert len(first_callbacks) == 1 and len(second_callbacks) == 0
 
 
+def test_p51_the_inbox_keeps_the_event_and_the_order_ids_not_the_numbers_or_their_values(
+    signer,
+):
+    envelope = json.loads(order_event("order-1", event_id="evt-1", customer_reference="ref-1"))
+    envelope["data"]["payload"]["phone_numbers"] = [
+        {
+            "id": "n1",
+            "phone_number": "+4930123456",
+            "regulatory_requirements": [{"requirement_id": "r1", "field_value": "Jane Canary"}],
+        }
+    ]
+    envelope["data"]["payload"]["end_user"] = {"name": "Jane Canary"}
+    body = json.dumps(envelope).encode()
+    assert post(body, signer.headers(body)).status_code == 200
+    stored = WebhookEvent.objects.get().payload
+    assert "Canary" not in json.dumps(stored)
+    assert stored["data"]["id"] == "evt-1"
+    assert stored["data"]["payload"] == {
+        "id": "order-1",
+        "record_type": "number_order",
+        "status": "success",
+        "customer_reference": "ref-1",
+    }
+    assert stored["meta"] == envelope["meta"]
+
+
 def test_p3_a_body_with_odd_whitespace_and_escapes_verifies_as_sent(signer):
     body = (
         b'{ "data" : {"id":"evt-\\u00e9", "event_type":"number_order.complete",\n "payload":{}} }'

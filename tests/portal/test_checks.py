@@ -50,6 +50,7 @@ def production_env(**overrides: str) -> dict[str, str]:
             "TELNYX_PUBLIC_KEY": public_key_b64(),
             "DOCUMENT_ENCRYPTION_KEYS": base64.urlsafe_b64encode(b"0" * 32).decode(),
             "SEARCH_INDEX_KEY": "search-" + "k3y" * 12,
+            "CLAMAV_ADDRESS": "tcp://clamav.internal:3310",
         }
     )
     if "STATIC_ROOT" not in overrides:
@@ -83,6 +84,16 @@ def test_p40_a_production_start_without_collectstatic_fails_the_deploy_gate(tmp_
     result = deploy_check(STATIC_ROOT=str(tmp_path / "never-collected"))
     assert result.returncode != 0
     assert "portal.E050" in result.stderr and "collectstatic" in result.stderr
+
+
+def test_p40_no_virus_scanner_is_a_deploy_warning_until_an_operator_acknowledges_it():
+    shown = manage("check", "--deploy", env=production_env(CLAMAV_ADDRESS=""))
+    assert shown.returncode == 0  # a warning: shown, but only the gate's fail level stops
+    assert "portal.W033" in shown.stderr and "DOCUMENT_SCANNING_OFF" in shown.stderr
+    assert deploy_check(CLAMAV_ADDRESS="").returncode != 0
+    acknowledged = deploy_check(CLAMAV_ADDRESS="", DOCUMENT_SCANNING_OFF="true")
+    assert acknowledged.returncode == 0, acknowledged.stdout + acknowledged.stderr
+    assert "portal.W033" not in acknowledged.stderr
 
 
 def test_p4_a_missing_or_truncated_webhook_key_fails_the_deploy_gate():
