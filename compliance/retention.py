@@ -29,7 +29,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from compliance.documents import vault
-from compliance.models import Document, RequirementDraft, SavedAddress, Submission
+from compliance.models import (
+    Document,
+    RequirementDraft,
+    SavedAddress,
+    SearchToken,
+    Submission,
+)
 from orders.models import SubOrderComment, WebhookEvent, WebhookEventState
 from portal.audit import record
 
@@ -85,6 +91,8 @@ def purge_submission(submission: Submission) -> None:
     Submission.objects.filter(pk=submission.pk).update(
         values={}, patch_payload=None, purged_at=timezone.now()
     )
+    # The blind index's digests are derived from the values: they go with them.
+    SearchToken.objects.filter(submission=submission).delete()
     record(None, "submission.purged", submission, requirements=len(submission.values))
 
 

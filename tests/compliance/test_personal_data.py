@@ -27,7 +27,13 @@ from django.utils import timezone
 
 from compliance import retention
 from compliance.documents import vault
-from compliance.models import AuditEntry, Document, RequirementDraft, Submission
+from compliance.models import (
+    AuditEntry,
+    Document,
+    RequirementDraft,
+    SearchToken,
+    Submission,
+)
 from orders import sync
 from orders.models import SubOrderComment, WebhookEvent, WebhookEventState
 from portal.encryption import EncryptedJSONField, EncryptedTextField
@@ -231,6 +237,7 @@ def test_p45_after_the_retention_period_no_copy_of_a_journeys_values_is_left(
     submission.refresh_from_db()
     assert submission.purged_at is not None and submission.values == {}
     assert submission.patch_payload is None
+    assert not SearchToken.objects.filter(submission=submission).exists()
     assert submission.status == Submission.Status.SUBMITTED
     assert not RequirementDraft.objects.exists()
     assert not SubOrderComment.objects.exists()
