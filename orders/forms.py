@@ -12,6 +12,8 @@ from typing import Any, cast
 
 from django import forms
 
+from portal.ids import MAX_PK
+
 PHONE_NUMBER_TYPES = [
     ("local", "Local"),
     ("toll_free", "Toll-free"),
@@ -225,7 +227,10 @@ class OrderListForm(forms.Form):
         ],
         required=False,
     )
-    placed_by = forms.IntegerField(required=False, widget=forms.Select)
+    # Bounded like the key it filters on: a 23-digit value is a form error, not a DataError.
+    placed_by = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_PK, widget=forms.Select
+    )
     deadline_within_days = forms.IntegerField(
         label="Deadline within (days)", min_value=0, max_value=365, required=False
     )
