@@ -95,19 +95,3 @@ def loads(raw: bytes | str, *, max_bytes: int | None = None, max_depth: int = MA
         raise JSONRefused("not valid JSON") from None
     _check_tree(value, max_depth)
     return value
-
-
-def depth(value: Any) -> int:
-    """How deeply ``value`` nests (1 for a flat list or object, 0 for a scalar), iteratively."""
-    deepest = 0
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        node, level = stack.pop()
-        if isinstance(node, dict):
-            stack.extend((child, level + 1) for child in node.values())
-        elif isinstance(node, list):
-            stack.extend((child, level + 1) for child in node)
-        else:
-            continue
-        deepest = max(deepest, level + 1)
-    return deepest
