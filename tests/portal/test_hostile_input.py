@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
 from portal.roles import STAFF
@@ -154,11 +155,14 @@ def _walk(client: Client, routes: list[Route], plan: Plan) -> list[str]:
     failures: list[str] = []
     answered: Counter[int] = Counter()
     for route in routes:
+        # A harmless parameter, so that views binding a form only to a non-empty query read it.
         with recorded_keys() as keys:
-            get = client.get(route.path)
-            post = client.post(route.path, "", content_type="application/x-www-form-urlencoded")
+            get = client.get(f"{route.path}?walk=1")
+            post = client.post(
+                f"{route.path}?walk=1", "walk=1", content_type="application/x-www-form-urlencoded"
+            )
         methods = [m for m, r in (("get", get), ("post", post)) if r.status_code != 405]
-        read = sorted(k for k in keys if isinstance(k, str) and k not in plan.alone)
+        read = sorted(k for k in keys if isinstance(k, str) and k not in {"walk", *plan.alone})
         for i, query in enumerate(plan.queries(read)):
             posting = plan.post_queries is None or i < plan.post_queries
             for method in methods if posting else [m for m in methods if m == "get"]:
@@ -285,3 +289,15 @@ def test_p53_a_huge_timestamp_header_is_refused_before_the_signature_is_checked(
     headers["telnyx-timestamp"] = "9" * digits
     response = _post_webhook(body, headers)
     assert response.status_code == 401, _describe(response)
+
+
+def test_p53_the_admin_never_shows_a_totp_secret_and_an_unknown_device_is_not_a_500(
+    maria_client, maria
+):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    known = TOTPDevice.objects.get(user=maria).pk
+    for pk in (known, known + 1000):
+        for page in ("config", "qrcode"):
+            url = reverse(f"admin:otp_totp_totpdevice_{page}", args=[pk])
+            assert maria_client.get(url).status_code == 403

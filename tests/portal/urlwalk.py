@@ -76,7 +76,7 @@ def routes_with_ids(
     """``all_routes()`` with real objects' ids where a pattern takes one.
 
     ``kwargs_by_name``: URL name -> kwargs for the app's URLs; ``admin_ids``: admin URL-name
-    prefix (``admin:app_model``) -> a primary key, used for the admin's ``object_id``.
+    prefix (``admin:app_model``) -> a primary key, used for the admin's ``object_id``/``pk``.
     """
     routes = []
     for route in all_routes():
@@ -84,8 +84,9 @@ def routes_with_ids(
         admin_prefix = route.view_name.rsplit("_", 1)[0]
         if route.view_name in kwargs_by_name:
             kwargs.update(kwargs_by_name[route.view_name])
-        elif "object_id" in kwargs and admin_prefix in admin_ids:
-            kwargs["object_id"] = admin_ids[admin_prefix]
+        elif admin_prefix in admin_ids and {"object_id", "pk"} & set(kwargs):
+            key = "object_id" if "object_id" in kwargs else "pk"
+            kwargs[key] = admin_ids[admin_prefix]
         else:
             routes.append(route)  # no id, or no object of that model: the sample path
             continue

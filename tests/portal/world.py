@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Model
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from compliance.documents.intake import ingest
 from compliance.models import (
@@ -107,7 +109,11 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
     submission = Submission.objects.create(
         sub_order=sub_order,
         number=number,
-        values={"note": "world"},
+        values={
+            r["requirement_id"]: {"type": "textual", "value": "Acme Widgets GmbH"}
+            for r in sub_order.regulatory_requirements
+            if r["field_type"] == "textual"
+        },
         status=Submission.Status.FAILED,
         submitted_by=owner,
         error="sandbox said no",
@@ -136,7 +142,10 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
         record_id=order.telnyx_id or "",
         payload={"data": {"id": "evt", "payload": {"id": order.telnyx_id}}},
     )
-    extra: dict[str, Model] = {"sync_run": SyncRun.objects.create()}
+    extra: dict[str, Model] = {
+        "sync_run": SyncRun.objects.create(),
+        "device": TOTPDevice.objects.get(user=owner, confirmed=True),
+    }
     audit = AuditEntry.objects.order_by("-pk").first()
     if audit is not None:
         extra["audit"] = audit
@@ -188,9 +197,12 @@ def url_kwargs(world: World) -> dict[str, dict[str, str]]:
 
 
 def admin_object_ids(world: World) -> dict[str, str]:
-    """Admin URL-name prefix (``admin:app_model``) -> the pk of A's object of that model."""
+    """Admin URL-name prefix (``admin:app_model``) -> the pk of A's object of that model, for
+    the models the admin shows."""
     ids: dict[str, str] = {}
     for obj in world.objects():
+        if not admin.site.is_registered(type(obj)):
+            continue
         meta = obj._meta
         ids.setdefault(f"admin:{meta.app_label}_{meta.model_name}", str(obj.pk))
     return ids
