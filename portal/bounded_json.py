@@ -11,15 +11,16 @@ signed webhook carrying any of it used to be a 500 (or a row that breaks its adm
   template render of the stored value hits the same wall.
 
 No maintained library checks all of these (pydantic-core's parser turns ``1e999999`` into
-``inf`` and fixes its depth limit at 200), so the stdlib parser does the work with its hooks and
-one iterative walk checks depth and strings afterwards. Every refusal is :class:`JSONRefused`
+``inf`` and fixes its depth limit at 200), so the stdlib parser does the work and one walk,
+level by level, checks depth, numbers and strings afterwards (about twice the parser's time;
+number hooks called per value made it four times). Integers over Python's 4,300-digit limit are
+refused by the parser itself. Every refusal is :class:`JSONRefused`
 (a ``ValueError``) with a reason that is safe to show and log (it never quotes the input).
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from typing import Any
 
@@ -40,40 +41,41 @@ def _refuse_constant(name: str) -> Any:
     raise JSONRefused(f"{name} is not a JSON number")
 
 
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise JSONRefused("a number is too large")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    # Checked on the text first: int() of 5,000 digits is itself refused by Python, slowly.
-    if len(text.lstrip("-")) > 19 or abs(value := int(text)) > MAX_INT:
-        raise JSONRefused("an integer is too large")
-    return value
+def _bad_text(text: str) -> bool:
+    return (not text.isascii() or "\x00" in text) and _BAD_TEXT.search(text) is not None
 
 
 def _check_tree(value: Any, max_depth: int) -> None:
-    """Depth and string checks in one pass, without recursion."""
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, str):
-            if (not node.isascii() or "\x00" in node) and _BAD_TEXT.search(node):
-                raise JSONRefused("a string holds NUL or a lone surrogate")
-            continue
-        if isinstance(node, dict):
-            children: Any = node.values()
-            for key in node:
-                stack.append((key, depth))
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if depth > max_depth:
-            raise JSONRefused(f"nested deeper than {max_depth} levels")
-        stack.extend((child, depth + 1) for child in children)
+    """Depth, numbers and strings in one pass, level by level (no recursion, and no Python
+    call per number during parsing, which made the reader four times slower than the parser)."""
+    level = [value]
+    depth = 0
+    while level:
+        below: list[Any] = []
+        containers = False
+        for node in level:
+            kind = type(node)
+            if kind is str:
+                if _bad_text(node):
+                    raise JSONRefused("a string holds NUL or a lone surrogate")
+            elif kind is dict:
+                containers = True
+                if any(_bad_text(key) for key in node):
+                    raise JSONRefused("a string holds NUL or a lone surrogate")
+                below.extend(node.values())
+            elif kind is list:
+                containers = True
+                below.extend(node)
+            elif kind is float:
+                if node - node != 0.0:  # inf (or nan): 1e999999 parses as inf
+                    raise JSONRefused("a number is too large")
+            elif kind is int and not -MAX_INT <= node <= MAX_INT:
+                raise JSONRefused("an integer is too large")
+        if containers:
+            depth += 1
+            if depth > max_depth:
+                raise JSONRefused(f"nested deeper than {max_depth} levels")
+        level = below
 
 
 def loads(raw: bytes | str, *, max_bytes: int | None = None, max_depth: int = MAX_DEPTH) -> Any:
@@ -81,12 +83,7 @@ def loads(raw: bytes | str, *, max_bytes: int | None = None, max_depth: int = MA
     if max_bytes is not None and len(raw) > max_bytes:
         raise JSONRefused(f"larger than {max_bytes} bytes")
     try:
-        value = json.loads(
-            raw,
-            parse_constant=_refuse_constant,
-            parse_float=_finite_float,
-            parse_int=_bounded_int,
-        )
+        value = json.loads(raw, parse_constant=_refuse_constant)
     except JSONRefused:
         raise
     except RecursionError:
