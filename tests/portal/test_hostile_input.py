@@ -22,11 +22,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.datastructures import MultiValueDict
 
-from portal.roles import STAFF
-from tests.fixtures.people import make_person, signed_in_client
+from tests.fixtures.people import signed_in_client
 from tests.orders.webhook_signing import Signer
 from tests.portal.urlwalk import Route, routes_with_ids
-from tests.portal.world import admin_object_ids, build_world, url_kwargs
+from tests.portal.world import admin_object_ids, url_kwargs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -192,16 +191,8 @@ def _summary(failures: list[str]) -> str:
 
 
 @pytest.fixture
-def world(sandbox, settings, tmp_path, alice):
+def routes(world, settings) -> list[Route]:
     settings.HEALTH_CHECK_TIMEOUT = 0.05  # no worker runs here; /healthz must not wait for one
-    settings.DOCUMENT_STORAGE_ROOT = tmp_path / "vault"
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    bob = make_person("bob", STAFF)
-    return build_world(sandbox, alice, bob)
-
-
-@pytest.fixture
-def routes(world) -> list[Route]:
     return [
         r
         for r in routes_with_ids(url_kwargs(world), admin_object_ids(world))

@@ -25,11 +25,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from portal.roles import STAFF
 from tests.compliance import samples
-from tests.fixtures.people import make_person, signed_in_client
+from tests.fixtures.people import signed_in_client
 from tests.portal.urlwalk import routes_with_ids
-from tests.portal.world import World, admin_object_ids, build_world, url_kwargs
+from tests.portal.world import World, admin_object_ids, url_kwargs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
 
@@ -243,18 +242,7 @@ def refused_properly(person: str, response) -> bool:
 
 
 @pytest.fixture
-def world(sandbox, settings, tmp_path, alice):
-    settings.DOCUMENT_STORAGE_ROOT = tmp_path / "vault"
-    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path)
-    bob = make_person("bob", STAFF)
-    return build_world(sandbox, alice, bob)
-
-
-@pytest.fixture
-def people(world, alice, maria, olga) -> dict[str, Any]:
-    from django.contrib.auth import get_user_model
-
-    bob = get_user_model().objects.get(username="bob")
+def people(alice, bob, maria, olga) -> dict[str, Any]:
     return {"anonymous": None, "alice": alice, "bob": bob, "maria": maria, "olga": olga}
 
 
