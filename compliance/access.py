@@ -2,7 +2,8 @@
 
 Reading a sub order's compliance needs ``orders.view_subnumberorder``; filling and submitting
 values need ``compliance.add_submission``; approving needs ``compliance.approve_submission``
-(managers only). Objects are addressed by their public UUIDs.
+(managers only). Objects are addressed by their public UUIDs; a malformed one (from a query
+string or form field) is 404 like an unknown one (``portal.ids``, P53).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from django.http import Http404, HttpRequest
 
 from compliance.models import Submission
 from orders.models import OrderedNumber, SubNumberOrder
+from portal.ids import uuid_or_404
 
 VIEW_PERM = "orders.view_subnumberorder"
 FILL_PERM = "compliance.add_submission"
@@ -23,27 +25,27 @@ APPROVE_PERM = "compliance.approve_submission"
 M = TypeVar("M", bound=Model)
 
 
-def _lookup(queryset: QuerySet[M], public_id: str) -> M:
+def _lookup(queryset: QuerySet[M], public_id: object) -> M:
     try:
-        return queryset.get(public_id=public_id)
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        return queryset.get(public_id=uuid_or_404(public_id))
+    except ObjectDoesNotExist as exc:
         raise Http404("Not found") from exc
 
 
-def get_sub_order(request: HttpRequest, public_id: str, perm: str = VIEW_PERM) -> SubNumberOrder:
+def get_sub_order(request: HttpRequest, public_id: object, perm: str = VIEW_PERM) -> SubNumberOrder:
     """The sub order, if the user holds ``perm`` (404 otherwise, so ids cannot be probed)."""
     if not request.user.has_perm(perm):
         raise Http404("Not found")
     return _lookup(SubNumberOrder.objects.select_related("number_order"), public_id)
 
 
-def get_number(request: HttpRequest, public_id: str, perm: str = VIEW_PERM) -> OrderedNumber:
+def get_number(request: HttpRequest, public_id: object, perm: str = VIEW_PERM) -> OrderedNumber:
     if not request.user.has_perm(perm):
         raise Http404("Not found")
     return _lookup(OrderedNumber.objects.select_related("sub_order", "number_order"), public_id)
 
 
-def get_submission(request: HttpRequest, public_id: str) -> Submission:
+def get_submission(request: HttpRequest, public_id: object) -> Submission:
     if not request.user.has_perm(VIEW_PERM):
         raise Http404("Not found")
     return _lookup(Submission.objects.select_related("sub_order", "number"), public_id)

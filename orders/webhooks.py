@@ -19,13 +19,22 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from orders.models import ChangeSource, NumberOrder, WebhookEvent, WebhookEventState
 from orders.timestamps import parse_ts
+from portal import bounded_json
+from portal.bounded_json import JSONRefused
 from portal.security_events import security_event
 from portal.telnyx.errors import TelnyxError
-from portal.telnyx.webhooks import WebhookVerificationError, load_public_key, verify_webhook
+from portal.telnyx.webhooks import (
+    WebhookPayloadError,
+    WebhookVerificationError,
+    load_public_key,
+    verify_webhook,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +64,9 @@ def receive(raw_body: bytes, headers: Any, content_length: int | None) -> Receip
         return Receipt(503, "webhook verification is not configured")
     try:
         envelope = verify_webhook(raw_body, headers, settings.TELNYX_PUBLIC_KEY)
+    except WebhookPayloadError as exc:
+        security_event("webhook.receive", outcome="refused", reason=exc.reason)
+        return Receipt(400, exc.reason)
     except WebhookVerificationError as exc:
         security_event("webhook.signature", outcome="denied", reason=exc.reason)
         return Receipt(401, "invalid signature")
@@ -139,7 +151,9 @@ def process(event_id: int) -> str:
 
     Raises `TelnyxError` for transient failures so the task can retry.
     """
-    event = WebhookEvent.objects.filter(pk=event_id).first()
+    # The payload is read through the bounded reader: a row stored before it existed may nest
+    # too deeply for the JSON field's own loader (a RecursionError on every attempt).
+    event = WebhookEvent.objects.filter(pk=event_id).defer("payload").first()
     if event is None or event.state != WebhookEventState.PENDING:
         return event.state if event else "missing"
     WebhookEvent.objects.filter(pk=event.pk).update(attempts=event.attempts + 1)
@@ -148,7 +162,12 @@ def process(event_id: int) -> str:
     if not event.event_type.startswith(ORDER_EVENT_PREFIX):
         log.info("webhook event type %r is not handled", event.event_type)
         return _mark(event, WebhookEventState.IGNORED, "event type not handled")
-    payload = (event.payload.get("data") or {}).get("payload") or {}
+    try:
+        envelope = stored_payload(event.pk)
+    except JSONRefused as exc:
+        return _mark(event, WebhookEventState.FAILED, f"stored payload unreadable: {exc.reason}")
+    data = envelope.get("data") if isinstance(envelope, dict) else None
+    payload = (data if isinstance(data, dict) else {}).get("payload") or {}
     order = _order_for(event.record_id, str(payload.get("customer_reference") or ""))
     if order is None:
         return _mark(event, WebhookEventState.IGNORED, "no such order here")
@@ -166,6 +185,22 @@ def process(event_id: int) -> str:
             return _mark(event, WebhookEventState.FAILED, str(exc)[:2000])
         raise
     return _mark(event, WebhookEventState.PROCESSED, "")
+
+
+def stored_payload_text(event_pk: int) -> str:
+    """The stored payload as PostgreSQL prints it (no Python JSON parsing, so any depth)."""
+    text = (
+        WebhookEvent.objects.filter(pk=event_pk)
+        .annotate(text=Cast("payload", TextField()))
+        .values_list("text", flat=True)
+        .first()
+    )
+    return text or "{}"
+
+
+def stored_payload(event_pk: int) -> Any:
+    """The stored payload, read with the bounded reader; :class:`JSONRefused` if it cannot be."""
+    return bounded_json.loads(stored_payload_text(event_pk))
 
 
 def _order_for(telnyx_id: str, customer_reference: str) -> NumberOrder | None:

@@ -281,6 +281,9 @@ OTP_TOTP_ISSUER = "Numbers Compliance Portal"
 # Each wrong code doubles the wait before the next attempt (1 s, 2 s, 4 s, ...): ten wrong
 # codes lock the device for minutes, during which even a correct code is refused.
 OTP_TOTP_THROTTLE_FACTOR = env.int("OTP_TOTP_THROTTLE_FACTOR", default=1)
+# The admin never shows a device's secret or QR code (whoever saw it could copy the second
+# factor); those pages answer 403 instead of looking the device up (an unknown id was a 500).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Health check ----------------------------------------------------------------------------
 # Seconds each probe of /healthz (database, Redis, Celery worker ping) may take.

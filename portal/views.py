@@ -13,7 +13,6 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -22,6 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from portal import health
 from portal.middleware import clear_site_data, no_store, otp_verified
+from portal.redirects import safe_next
 from portal.security_events import security_event
 
 DEVICE_NAME = "portal"
@@ -65,12 +65,8 @@ class TokenForm(forms.Form):
 
 
 def _safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return settings.LOGIN_REDIRECT_URL
+    target = request.POST.get("next") or request.GET.get("next")
+    return safe_next(request, target, settings.LOGIN_REDIRECT_URL)
 
 
 def _qr_data_uri(device: TOTPDevice) -> str:

@@ -23,6 +23,7 @@ from compliance.models import Document
 from compliance.views.privacy import mark_private, pii_page
 from portal.audit import record
 from portal.htmx import HtmxHttpRequest
+from portal.ids import uuid_or_404
 from portal.security_events import security_event
 
 _Answer = TypeVar("_Answer", HttpResponse, FileResponse)
@@ -37,8 +38,8 @@ def get_document(request: HtmxHttpRequest, public_id: str) -> Document:
         )
         raise Http404("No such document")
     try:
-        return Document.objects.get(public_id=public_id, deleted_at__isnull=True)
-    except (Document.DoesNotExist, ValueError) as exc:
+        return Document.objects.get(public_id=uuid_or_404(public_id), deleted_at__isnull=True)
+    except Document.DoesNotExist as exc:
         raise Http404("No such document") from exc
 
 

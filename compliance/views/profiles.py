@@ -14,6 +14,7 @@ from compliance.access import get_number, get_sub_order, get_submission
 from compliance.models import ComplianceProfile, RequirementGroupLink
 from compliance.views.privacy import pii_page
 from portal.htmx import HtmxHttpRequest
+from portal.ids import uuid_or_404
 from portal.telnyx.errors import TelnyxError
 
 VIEW = "compliance.view_complianceprofile"
@@ -31,7 +32,7 @@ def _profile(request: HtmxHttpRequest, public_id: str, perm: str = VIEW) -> Comp
     if not request.user.has_perm(perm):
         raise Http404("Not found")
     try:
-        return ComplianceProfile.objects.get(public_id=public_id)
+        return ComplianceProfile.objects.get(public_id=uuid_or_404(public_id))
     except ComplianceProfile.DoesNotExist as exc:
         raise Http404("Not found") from exc
 
@@ -111,7 +112,7 @@ def build_group(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
 def submit_group(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     if not request.user.has_perm(CHANGE):
         raise Http404("Not found")
-    link = RequirementGroupLink.objects.filter(public_id=public_id).first()
+    link = RequirementGroupLink.objects.filter(public_id=uuid_or_404(public_id)).first()
     if link is None or not link.telnyx_id:
         raise Http404("Not found")
     try:

@@ -33,6 +33,7 @@ from compliance.views.privacy import pii_page
 from orders.models import OrderedNumber, SubNumberOrder
 from portal.audit import record
 from portal.htmx import HtmxHttpRequest
+from portal.ids import parse_uuid
 
 
 @login_required
@@ -106,7 +107,7 @@ def _initial_data(
     request: HtmxHttpRequest, sub_order: SubNumberOrder, number: OrderedNumber | None
 ) -> tuple[dict[str, Any], str]:
     """Pre-fill: a profile if chosen, else the draft, else the previous submission."""
-    profile_id = request.GET.get("profile")
+    profile_id = parse_uuid(request.GET.get("profile"))
     if profile_id:
         profile = ComplianceProfile.objects.filter(public_id=profile_id).first()
         if profile is not None:

@@ -17,6 +17,7 @@ from orders.models import NumberReservation
 from orders.placing import OrderOptions, PlacingRefused, create_intent
 from orders.selection import Selection
 from portal.htmx import HtmxHttpRequest
+from portal.ids import parse_uuid, uuid_or_404
 from portal.telnyx.errors import TelnyxError
 
 PERM = "orders.place_numberorder"
@@ -26,9 +27,12 @@ RESERVATION_KEY = "orders.reservation"
 def _current_reservation(request: HtmxHttpRequest) -> NumberReservation | None:
     public_id = request.session.get(RESERVATION_KEY)
     user = request.user
-    if not public_id or isinstance(user, AnonymousUser):
+    if isinstance(user, AnonymousUser):
         return None
-    return NumberReservation.objects.filter(public_id=public_id, created_by=user).first()
+    parsed = parse_uuid(public_id)
+    if parsed is None:
+        return None
+    return NumberReservation.objects.filter(public_id=parsed, created_by=user).first()
 
 
 @login_required
@@ -91,7 +95,9 @@ def reserve(request: HtmxHttpRequest) -> HttpResponse:
 @permission_required(PERM, raise_exception=True)
 @require_POST
 def reservation_extend(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
-    reservation = get_object_or_404(NumberReservation, public_id=public_id, created_by=request.user)
+    reservation = get_object_or_404(
+        NumberReservation, public_id=uuid_or_404(public_id), created_by=request.user
+    )
     try:
         reservation = review_logic.extend(request.user, reservation, request=request)
     except TelnyxError as exc:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
@@ -15,6 +15,7 @@ from orders.forms import SearchForm
 from orders.search import search_available
 from orders.selection import SelectedNumber, Selection, SelectionFull
 from portal.htmx import HtmxHttpRequest
+from portal.redirects import safe_next
 from portal.telnyx.errors import TelnyxError
 
 LAST_RESULTS_KEY = "orders.last_search"
@@ -82,10 +83,7 @@ def selection_clear(request: HtmxHttpRequest) -> HttpResponse:
 
 def _selection_response(request: HtmxHttpRequest, selection: Selection, note: str) -> HttpResponse:
     if not request.htmx:
-        target = request.POST.get("next") or ""
-        if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-            target = "orders:search"
-        return redirect(target)
+        return redirect(safe_next(request, request.POST.get("next"), reverse("orders:search")))
     response = render(
         request, "orders/search.html#selection", {"selection": selection, "note": note}
     )

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from portal import bounded_json
 from portal.telnyx.creating import new_reference
 from portal.telnyx.endpoint import Endpoints, compact, parse, seg, unwrap
 from portal.telnyx.errors import UnexpectedResponseError
@@ -64,7 +65,7 @@ class DocumentsMixin(Endpoints):
                 before_attempt=rewind,
             )
             try:
-                payload = response.json()
+                payload = bounded_json.loads(response.content)
             except ValueError:
                 raise UnexpectedResponseError("Telnyx answered the upload without JSON") from None
             return parse(Document, unwrap(payload))

@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from portal import bounded_json
+
 
 @dataclass(frozen=True)
 class ErrorDetail:
@@ -201,7 +203,7 @@ def error_from_response(
 ) -> TelnyxError:
     """Build the typed error for a non-2xx response (the body must already be read)."""
     try:
-        payload = response.json()
+        payload = bounded_json.loads(response.content)
     except ValueError:
         payload = None
     cls = error_class_for_status(response.status_code)

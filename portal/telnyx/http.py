@@ -20,7 +20,6 @@ Never headers, never bodies.
 from __future__ import annotations
 
 import email.utils
-import json as jsonlib
 import logging
 import random
 import time
@@ -32,6 +31,7 @@ from urllib.parse import quote_plus
 
 import httpx
 
+from portal import bounded_json
 from portal.telnyx.errors import (
     NetworkError,
     RateLimitedError,
@@ -84,10 +84,11 @@ def header_map(response: httpx.Response) -> dict[str, str]:
 def decode_json(response: httpx.Response, method: str, path: str) -> Any:
     """The JSON body. Telnyx answers in UTF-8 (``json.loads`` also detects UTF-16/32), so the
     charset parsing ``httpx.Response.json`` does on every call is skipped. A body that is not
-    JSON (a gateway's error page with a 2xx status, say) is an :class:`UnexpectedResponseError`
+    JSON (a gateway's error page with a 2xx status, say), or JSON we could not store (``NaN``,
+    absurd depth or numbers: ``portal.bounded_json``), is an :class:`UnexpectedResponseError`
     naming the call."""
     try:
-        return jsonlib.loads(response.content)
+        return bounded_json.loads(response.content)
     except ValueError:
         raise UnexpectedResponseError(
             "Telnyx answered with a body that is not JSON",

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from portal.telnyx.endpoint import Endpoints, parse, requirement_values, seg
+from portal.telnyx.http import decode_json
 from portal.telnyx.models import (
     AvailablePhoneNumber,
     AvailablePhoneNumberBlock,
@@ -73,7 +74,8 @@ class NumbersMixin(Endpoints):
             reservable=reservable,
             exclude_held_numbers=exclude_held_numbers,
         )
-        payload = self._transport.request("GET", "available_phone_numbers", params=params).json()
+        path = "available_phone_numbers"
+        payload = decode_json(self._transport.request("GET", path, params=params), "GET", path)
         meta = _meta(payload)
         data = payload.get("data") if isinstance(payload, dict) else None
         return SearchResult(
@@ -96,9 +98,8 @@ class NumbersMixin(Endpoints):
             locality=locality,
             national_destination_code=national_destination_code,
         )
-        payload = self._transport.request(
-            "GET", "available_phone_number_blocks", params=params
-        ).json()
+        path = "available_phone_number_blocks"
+        payload = decode_json(self._transport.request("GET", path, params=params), "GET", path)
         meta = _meta(payload)
         data = payload.get("data") if isinstance(payload, dict) else None
         return BlockSearchResult(

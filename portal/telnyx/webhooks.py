@@ -4,7 +4,9 @@ The verifier works on the raw bytes exactly as received (P3): JSON that was pars
 re-serialised will not verify. It fails closed (P4): no key, a key that is not 32 bytes of
 base64, a missing header or bad base64 are all refusals with a reason, never a pass and never an
 unexpected exception (P48). The timestamp window is symmetric (P2): an old *or* future timestamp
-beyond ``tolerance`` seconds is refused, which also catches clock skew.
+beyond ``tolerance`` seconds is refused, which also catches clock skew. A genuinely signed body
+is read with ``portal.bounded_json`` (no ``NaN``, no absurd depth or numbers): a refusal there is
+:class:`WebhookPayloadError`, so the endpoint can say 400 rather than "bad signature" (P53).
 
 This is deliberately not the Telnyx SDK's ``client.webhooks.unwrap()``: that one is HMAC-based
 (Standard Webhooks) and rejects real Telnyx events.
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -22,9 +23,13 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from portal import bounded_json
+
 SIGNATURE_HEADER = "telnyx-signature-ed25519"
 TIMESTAMP_HEADER = "telnyx-timestamp"
 TOLERANCE_SECONDS = 300
+# Unix seconds have 10 digits until the year 2286.
+MAX_TIMESTAMP_DIGITS = 12
 
 
 class WebhookVerificationError(Exception):
@@ -33,6 +38,10 @@ class WebhookVerificationError(Exception):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(reason)
+
+
+class WebhookPayloadError(WebhookVerificationError):
+    """Genuinely signed, but the body is not a JSON object we accept (deep, ``NaN``, ...)."""
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:
@@ -84,7 +93,8 @@ def verify_webhook(
     if not timestamp:
         raise WebhookVerificationError(f"missing {TIMESTAMP_HEADER} header")
     timestamp = timestamp.strip()
-    if not timestamp.isdigit() or not timestamp.isascii():
+    # Bounded before int(): a 309-digit value overflows the float comparison below (P53).
+    if not timestamp.isdigit() or not timestamp.isascii() or len(timestamp) > MAX_TIMESTAMP_DIGITS:
         raise WebhookVerificationError("the timestamp is not whole Unix seconds")
     signature = _b64decode(signature_b64, "the signature")
     if len(signature) != 64:
@@ -99,11 +109,11 @@ def verify_webhook(
     except InvalidSignature as exc:
         raise WebhookVerificationError("the signature does not match") from exc
     try:
-        event = json.loads(raw_body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise WebhookVerificationError("the body is not JSON") from exc
+        event = bounded_json.loads(raw_body)
+    except bounded_json.JSONRefused as exc:
+        raise WebhookPayloadError(f"the body is not JSON we accept: {exc.reason}") from None
     if not isinstance(event, dict):
-        raise WebhookVerificationError("the body is not a JSON object")
+        raise WebhookPayloadError("the body is not a JSON object")
     return event
 
 

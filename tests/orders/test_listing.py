@@ -98,3 +98,14 @@ def test_htmx_filtering_returns_only_the_table_fragment(alice, alice_client):
 
 def test_someone_without_the_orders_permission_gets_403(olga_client):
     assert olga_client.get(reverse("orders:list")).status_code == 403
+
+
+@pytest.mark.parametrize("value", ["9" * 23, str(2**63), "-1", "0"])
+def test_p53_a_placed_by_outside_the_key_range_is_a_form_error_not_a_500(
+    alice, alice_client, value
+):
+    make_orders(2, alice)
+    response = alice_client.get(reverse("orders:list"), {"placed_by": value})
+    assert response.status_code == 200
+    assert 'class="field-error"' in response.content.decode()
+    assert response.context["page"].paginator.count == 2  # the bad filter is not applied

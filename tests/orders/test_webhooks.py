@@ -241,3 +241,73 @@ def test_an_event_that_keeps_failing_is_given_up_after_ten_attempts(signer):
     post(body, signer.headers(body))
     WebhookEvent.objects.update(attempts=10)
     assert webhooks.process(WebhookEvent.objects.get().pk) == WebhookEventState.FAILED
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 64 levels"),
+        (b'{"data": {"id": "evt-nan", "payload": {"n": NaN}}}', "NaN is not a JSON number"),
+        (b'{"data": {"id": "evt-inf", "payload": {"n": 1e999999}}}', "a number is too large"),
+    ],
+)
+def test_p53_a_signed_body_we_cannot_store_is_a_400_that_says_why_and_stores_nothing(
+    signer, body, why
+):
+    response = post(body, signer.headers(body))
+    assert response.status_code == 400
+    assert response.json() == {"status": f"the body is not JSON we accept: {why}"}
+    assert not WebhookEvent.objects.exists()
+
+
+def test_p53_a_309_digit_timestamp_is_refused_before_the_signature_is_checked(signer):
+    body = order_event("order-1")
+    headers = signer.headers(body)
+    headers["telnyx-timestamp"] = "9" * 309
+    assert post(body, headers).status_code == 401
+    assert not WebhookEvent.objects.exists()
+
+
+def _deep(levels: int) -> dict:
+    root: dict = {}
+    cursor = root
+    for _ in range(levels):
+        cursor["a"] = {}
+        cursor = cursor["a"]
+    return root
+
+
+@pytest.fixture
+def deep_event() -> WebhookEvent:
+    """A row stored before intake was bounded: 900 levels, past what Python's parser loads."""
+    return WebhookEvent.objects.create(
+        event_id="evt-deep",
+        event_type="number_order.complete",
+        payload={"data": {"id": "evt-deep", "payload": _deep(900)}},
+    )
+
+
+def test_p53_a_stored_900_deep_event_still_renders_in_the_admin(deep_event, maria_client):
+    listing = maria_client.get(reverse("admin:orders_webhookevent_changelist"))
+    assert listing.status_code == 200
+    assert b"evt-deep" in listing.content
+    page = maria_client.get(reverse("admin:orders_webhookevent_change", args=[deep_event.pk]))
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Shown as stored (nested deeper than 64 levels)." in body
+    assert "{&quot;data&quot;: {&quot;id&quot;: &quot;evt-deep&quot;" in body
+
+
+def test_the_admin_shows_a_normal_payload_pretty_printed(signer, maria_client):
+    body = order_event("order-9", event_id="evt-9")
+    post(body, signer.headers(body))
+    event = WebhookEvent.objects.get()
+    page = maria_client.get(reverse("admin:orders_webhookevent_change", args=[event.pk]))
+    assert page.status_code == 200
+    assert "&quot;id&quot;: &quot;evt-9&quot;,\n" in page.content.decode()
+
+
+def test_p53_processing_a_stored_900_deep_event_fails_it_with_a_reason(deep_event):
+    assert webhooks.process(deep_event.pk) == WebhookEventState.FAILED
+    deep_event.refresh_from_db(fields=["state", "error"])
+    assert deep_event.error == "stored payload unreadable: nested deeper than 64 levels"

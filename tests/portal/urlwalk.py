@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from django.urls import URLPattern, URLResolver, get_resolver, resolve
+from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RegexPattern, RoutePattern
 
 SAMPLE_UUID = str(uuid.UUID(int=1))
@@ -67,4 +67,28 @@ def all_routes() -> list[Route]:
     for path, _name in _walk(get_resolver().url_patterns, "", ""):
         match = resolve(path)  # raises Resolver404 if the sample generator needs teaching
         routes.append(Route(path, match.view_name))
+    return routes
+
+
+def routes_with_ids(
+    kwargs_by_name: Mapping[str, Mapping[str, str]], admin_ids: Mapping[str, str]
+) -> list[Route]:
+    """``all_routes()`` with real objects' ids where a pattern takes one.
+
+    ``kwargs_by_name``: URL name -> kwargs for the app's URLs; ``admin_ids``: admin URL-name
+    prefix (``admin:app_model``) -> a primary key, used for the admin's ``object_id``/``pk``.
+    """
+    routes = []
+    for route in all_routes():
+        kwargs = dict(resolve(route.path).kwargs)
+        admin_prefix = route.view_name.rsplit("_", 1)[0]
+        if route.view_name in kwargs_by_name:
+            kwargs.update(kwargs_by_name[route.view_name])
+        elif admin_prefix in admin_ids and {"object_id", "pk"} & set(kwargs):
+            key = "object_id" if "object_id" in kwargs else "pk"
+            kwargs[key] = admin_ids[admin_prefix]
+        else:
+            routes.append(route)  # no id, or no object of that model: the sample path
+            continue
+        routes.append(Route(reverse(route.view_name, kwargs=kwargs), route.view_name))
     return routes

@@ -87,3 +87,23 @@ def test_a_list_answer_that_is_not_json_is_an_unexpected_response():
     client = client_answering(httpx.Response(200, text="<html>gateway</html>"))
     with pytest.raises(UnexpectedResponseError, match="not JSON"):
         client.list_comments("sub_number_order", "so-1")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": {"id": "o1", "status": NaN}}',
+        b'{"data": {"id": "o1", "phone_numbers_count": 1e999999}}',
+        b'{"data": {"id": "o1", "x": ' + b"[" * 5000 + b"]" * 5000 + b"}}",
+        b'{"data": {"id": "o1\\u0000"}}',
+    ],
+)
+def test_p53_an_answer_we_could_not_store_is_an_unexpected_response(body):
+    """Telnyx's JSON is read with the same bounded reader as webhooks: nothing Python accepts
+    but PostgreSQL refuses reaches the mirror (a NaN in a JSON column fails the whole sync)."""
+    client = client_answering(httpx.Response(200, content=body))
+    with pytest.raises(UnexpectedResponseError, match="not JSON"):
+        client.get_number_order("o1")
+    search = client_answering(httpx.Response(200, content=body))
+    with pytest.raises(UnexpectedResponseError, match="not JSON"):
+        search.search_numbers(country_code="US")

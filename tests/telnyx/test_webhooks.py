@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from portal.telnyx.webhooks import (
+    WebhookPayloadError,
     WebhookVerificationError,
     public_key_for_seed,
     sign_webhook,
@@ -123,6 +124,28 @@ def test_p2_a_timestamp_that_is_not_whole_seconds_is_refused(value):
     headers["telnyx-timestamp"] = value
     with pytest.raises(WebhookVerificationError):
         verify_webhook(BODY, headers, PUBLIC, now=NOW)
+
+
+@pytest.mark.parametrize("digits", [13, 309, 400, 5000])
+def test_p53_a_huge_timestamp_is_refused_before_the_signature_is_checked(digits):
+    headers = signed()
+    headers["telnyx-timestamp"] = "9" * digits
+    assert reason(BODY, headers) == "the timestamp is not whole Unix seconds"
+
+
+@pytest.mark.parametrize(
+    ("body", "why"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 64 levels"),
+        (b'{"data": {"id": "e", "n": NaN}}', "NaN is not a JSON number"),
+        (b'{"data": {"id": "e", "n": 1e999999}}', "a number is too large"),
+        (b'{"data": {"id": "e\\u0000"}}', "a string holds NUL or a lone surrogate"),
+    ],
+)
+def test_p53_a_signed_body_we_cannot_store_is_a_payload_error_with_the_reason(body, why):
+    with pytest.raises(WebhookPayloadError) as info:
+        verify_webhook(body, signed(body), PUBLIC, now=NOW)
+    assert info.value.reason == f"the body is not JSON we accept: {why}"
 
 
 def test_p2_the_timestamp_is_part_of_what_is_signed():
