@@ -187,11 +187,23 @@ class RequirementType(models.Model):
 
 
 class SubmissionPolicy(models.Model):
-    """Singleton managers change in admin: whether submissions need a manager's approval."""
+    """Singleton managers change in admin: whether submissions need a manager's approval.
+
+    Turning the rule off takes two managers (`compliance.policy`): the first one's request is
+    recorded here and only a different manager's confirmation applies it."""
 
     four_eyes_required = models.BooleanField(
         default=True, help_text="Submissions wait for a manager's approval before Telnyx."
     )
+    off_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    off_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

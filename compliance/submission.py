@@ -35,6 +35,7 @@ from compliance.models import (
     SubmissionItem,
     SubmissionPolicy,
 )
+from portal import outbox
 from portal.audit import record
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,23 @@ ACTIVE = (
     Submission.Status.AWAITING_APPROVAL,
     Submission.Status.QUEUED,
     Submission.Status.SUBMITTING,
+)
+
+
+# The chain: upload documents, create addresses, PATCH; each step takes the submission id.
+JOB = outbox.Kind(
+    "compliance.submission",
+    (
+        "compliance.tasks.upload_submission_documents",
+        "compliance.tasks.create_submission_addresses",
+        "compliance.tasks.patch_submission_requirements",
+    ),
+)
+
+
+SAVED_NOT_SENT = (
+    "Saved. The task queue is not reachable right now; the submission will be sent to Telnyx "
+    "as soon as it is back. Nothing else to do."
 )
 
 
@@ -168,12 +186,15 @@ def create_submission(
     return submission
 
 
-def enqueue(submission: Submission) -> None:
-    """Publish the chain after the surrounding transaction commits (P17)."""
-    from compliance.tasks import submission_chain
+def enqueue(submission: Submission) -> outbox.Publication:
+    """Write the chain's outbox job in the current transaction; it is published after commit
+    and relayed until a worker finishes it (P17, P18, P49)."""
+    return outbox.enqueue(JOB, submission.pk)
 
-    submission_id = submission.pk
-    transaction.on_commit(lambda: submission_chain(submission_id).apply_async())
+
+def waiting_for_broker(submission: Submission) -> bool:
+    """True when the submission is saved but could not be handed to the queue yet."""
+    return outbox.deferred(JOB, submission.pk)
 
 
 def approve(submission: Submission, manager: Any, reason: str, request: Any = None) -> None:
@@ -220,7 +241,11 @@ def retry(submission: Submission, user: Any, request: Any = None) -> None:
     """Queue a failed submission again (its items and stored PATCH body are reused)."""
     with transaction.atomic():
         moved = Submission.objects.filter(pk=submission.pk, status=Submission.Status.FAILED).update(
-            status=Submission.Status.QUEUED, error="", error_codes=[], queued_at=timezone.now()
+            status=Submission.Status.QUEUED,
+            error="",
+            error_codes=[],
+            queued_at=timezone.now(),
+            attempts=0,
         )
         if not moved:
             raise SubmissionError("Only a failed submission can be retried.")
@@ -232,7 +257,10 @@ def retry(submission: Submission, user: Any, request: Any = None) -> None:
 
 
 def start(submission_id: int) -> Submission | None:
-    """Move QUEUED -> SUBMITTING; return the submission if this run may work on it."""
+    """Move QUEUED -> SUBMITTING; return the submission if this run may work on it.
+
+    A submission already ``submitting`` is taken up again: its message was lost or its worker
+    died, and the relay published the chain again (P49); every step is idempotent."""
     Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
         status=Submission.Status.SUBMITTING
     )
@@ -422,6 +450,15 @@ def refresh_after_submit(submission: Submission) -> None:
         refresh_sub_order(submission.sub_order)
     except Exception:
         logger.warning("refresh after submission %s failed", submission.public_id, exc_info=True)
+
+
+def stop_crash_loop(submission_id: int, crashes: int) -> None:
+    """The worker died ``crashes`` times while sending this submission: stop, visibly (P22)."""
+    fail(
+        submission_id,
+        f"Stopped after the worker failed {crashes} times while sending this submission. "
+        "Nothing more will be tried until someone presses Retry.",
+    )
 
 
 def fail(submission_id: int, message: str, codes: list[str] | None = None) -> None:

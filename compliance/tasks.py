@@ -8,28 +8,26 @@ errors retry with backoff and jitter up to a bound; permanent ones are recorded 
 from __future__ import annotations
 
 import logging
-import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from celery import chain, shared_task
+from celery import shared_task
 from django.conf import settings
 
 from compliance import submission as submissions
 from compliance.models import Submission
-from orders.placing import advisory_lock
+from portal import outbox
+from portal.backoff import task_countdown
+from portal.locks import advisory_lock
+from portal.telnyx.errors import TelnyxError
 
 logger = logging.getLogger(__name__)
 
 
 def submission_chain(submission_id: int) -> Any:
     """The signature of the whole submission chain for one submission."""
-    return chain(
-        upload_submission_documents.si(submission_id),
-        create_submission_addresses.si(submission_id),
-        patch_submission_requirements.si(submission_id),
-    )
+    return outbox.signature(submissions.JOB.tasks, submission_id)
 
 
 @contextmanager
@@ -49,22 +47,37 @@ def _run_step(
             pk=submission_id, status=Submission.Status.SUBMITTING
         ).first()
     if submission is None:
-        return "skipped"
+        return _report(submission_id, "skipped")
     with step_lock(submission_id) as acquired:
         if not acquired:
             # A duplicate delivery while another worker runs a step: come back later; the
             # state tells the next attempt what is left to do.
-            raise task.retry(countdown=5 + random.uniform(0, 2))  # noqa: S311
+            raise task.retry(countdown=task_countdown(0, 5))
+        # Counted under the lock, so a duplicate that backed off above never counts; a
+        # delivery that died holding the lock released it with its connection.
+        crashes = outbox.begin(submissions.JOB, submission_id)
+        if crashes >= int(settings.COMPLIANCE_SUBMISSION_MAX_ATTEMPTS):
+            submissions.stop_crash_loop(submission_id, crashes)
+            return _report(submission_id, "stopped")
         # Re-read under the lock: a run that held it may have finished the work meanwhile.
         submission.refresh_from_db()
         if submission.status != Submission.Status.SUBMITTING:
-            return "skipped"
-        return _guarded(task, submission_id, submission, step)
+            return _report(submission_id, "skipped")
+        return _report(submission_id, _guarded(task, submission_id, submission, step))
+
+
+def _report(submission_id: int, result: str) -> str:
+    """Tell the outbox how the delivery ended: the job is done once the submission no longer
+    waits to be sent (submitted, failed, or gone)."""
+    status = Submission.objects.filter(pk=submission_id).values_list("status", flat=True).first()
+    if status in (Submission.Status.QUEUED, Submission.Status.SUBMITTING):
+        outbox.end(submissions.JOB, submission_id)
+    else:
+        outbox.done(submissions.JOB, submission_id)
+    return result
 
 
 def _guarded(task: Any, submission_id: int, submission: Submission, step: Any) -> str:
-    from portal.telnyx.errors import TelnyxError
-
     try:
         step(submission)
     except submissions.SubmissionError as exc:
@@ -79,7 +92,8 @@ def _guarded(task: Any, submission_id: int, submission: Submission, step: Any) -
                 submission_id, f"Telnyx did not answer after several attempts: {exc}", exc.codes
             )
             return "failed"
-        countdown = min(60, 2 ** (task.request.retries + 1)) + random.uniform(0, 1)  # noqa: S311
+        countdown = task_countdown(task.request.retries, exc.retry_after)
+        outbox.end(submissions.JOB, submission_id, retry_in=countdown, error=str(exc))
         raise task.retry(exc=exc, countdown=countdown) from exc
     return "done"
 

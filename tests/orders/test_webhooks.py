@@ -139,7 +139,7 @@ def test_p7_an_event_older_than_the_last_applied_one_is_stored_but_ignored(signe
     assert order.status == "success"
 
 
-def test_an_event_for_an_order_we_do_not_have_is_ignored(signer):
+def test_an_event_for_an_order_telnyx_does_not_have_either_is_ignored(sandbox, signer):
     body = order_event("someone-elses-order")
     post(body, signer.headers(body))
     assert webhooks.process(WebhookEvent.objects.get().pk) == WebhookEventState.IGNORED
