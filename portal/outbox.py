@@ -86,6 +86,8 @@ def enqueue(kind: Kind, object_id: int) -> Publication:
             "tasks": list(kind.tasks),
             "state": State.PENDING,
             "attempts": 0,
+            "crashes": 0,
+            "running": False,
             "next_attempt_at": now + relay_after(),
             "last_error": "",
             "taken_at": None,

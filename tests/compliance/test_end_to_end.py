@@ -6,7 +6,10 @@ worker subprocess run the submission chain, and moves the sandbox clock instead 
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -306,3 +309,101 @@ def test_a_telnyx_outage_is_retried_then_reported_and_the_user_retry_succeeds(
     assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 1
     bodies = {r["body"] for r in sandbox.requests(path=patch_path, method="PATCH")}
     assert len(bodies) == 1  # every attempt sent the same stored payload
+
+
+def _worker_env(sandbox, vault_root, **extra: str) -> dict[str, str]:
+    return {
+        "TELNYX_API_BASE": sandbox.base_url,
+        "TELNYX_API_KEY": sandbox.api_key,
+        "DOCUMENT_STORAGE_ROOT": str(vault_root),
+        "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
+        **extra,
+    }
+
+
+@pytest.mark.timeout(120)
+def test_p49_approving_while_redis_is_down_is_saved_and_sent_once_when_it_is_back(
+    sandbox, celery_worker_factory, private_broker, vault_root, alice, alice_client, maria_client
+):
+    from orders.tasks import relay_outbox
+
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+
+    private_broker.stop()  # Redis is really down: connections are refused
+    url = reverse("admin:compliance_submission_decide", args=[submission.pk, "approve"])
+    response = maria_client.post(url, {"reason": "Matches the contract"}, follow=True)
+    assert response.status_code == 200
+    assert "will be sent to Telnyx as soon as it is back" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.QUEUED and submission.decided_by is not None
+
+    private_broker.start()
+    worker = celery_worker_factory(_worker_env(sandbox, vault_root, **private_broker.worker_env))
+    assert relay_outbox()["jobs"] == 1  # the beat entry's next run
+    try:
+        wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
+    except AssertionError as exc:
+        raise AssertionError(worker.log_text()[-4000:]) from exc
+    assert len(sandbox.requests(path=patch_path, method="PATCH")) == 1
+    assert relay_outbox()["jobs"] == 0
+    assert len(sandbox.requests(path=patch_path, method="PATCH")) == 1
+
+
+def pool_children(pid: int) -> list[int]:
+    """The worker's pool processes (children of its main process)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children]
+
+
+@pytest.mark.chaos
+@pytest.mark.timeout(150)
+def test_p22_a_submission_that_keeps_killing_its_worker_stops_visibly_and_can_be_retried(
+    sandbox, celery_worker_factory, private_broker, vault_root, alice, alice_client
+):
+    """Every PATCH kills the pool process that sends it (as an OOM killer would), so the
+    message is redelivered (reject_on_worker_lost): a real crash loop. It must end."""
+    from compliance.models import SubmissionPolicy
+    from portal.celery import app
+    from portal.models import OutboxMessage
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    worker = celery_worker_factory(
+        _worker_env(
+            sandbox, vault_root, COMPLIANCE_SUBMISSION_MAX_ATTEMPTS="3", **private_broker.worker_env
+        )
+    )
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=30, times=20)
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+    killed = 0
+    deadline = time.monotonic() + 100
+    while submission.status != Submission.Status.FAILED:
+        assert time.monotonic() < deadline, worker.log_text()[-4000:]
+        if len(sandbox.requests(path=patch_path, method="PATCH")) > killed:
+            for child in pool_children(worker.pid):
+                os.kill(child, signal.SIGKILL)
+            killed += 1
+        time.sleep(0.1)
+        submission.refresh_from_db()
+    assert "Stopped after the worker failed 3 times" in submission.error
+    assert killed == 3
+    assert private_broker.queued() == 0
+    assert app.control.ping(destination=[worker.hostname], timeout=2)  # the worker lives on
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.DONE
+    page = alice_client.get(reverse("compliance:sub-order", args=[sub_order.public_id]))
+    assert reverse("compliance:submission-retry", args=[submission.public_id]) in (
+        page.content.decode()
+    )
+
+    sandbox.reset()  # whatever killed the worker is fixed
+    retry_url = reverse("compliance:submission-retry", args=[submission.public_id])
+    assert alice_client.post(retry_url).status_code == 302
+    wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
