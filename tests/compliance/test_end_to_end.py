@@ -407,3 +407,55 @@ def test_p22_a_submission_that_keeps_killing_its_worker_stops_visibly_and_can_be
     assert alice_client.post(retry_url).status_code == 302
     wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
     assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+
+
+@pytest.mark.chaos
+@pytest.mark.timeout(150)
+def test_p18_jobs_lost_by_a_redis_shutdown_nosave_are_relayed_and_done_once(
+    sandbox, celery_worker_factory, private_broker, vault_root, alice, alice_client
+):
+    """Queued messages vanish with ``SHUTDOWN NOSAVE``; the outbox rows in PostgreSQL bring
+    back both the order and the submission: one POST /number_orders, one PATCH."""
+    import uuid
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from compliance.models import SubmissionPolicy
+    from orders.models import NumberOrder, PlacingState
+    from orders.placing import OrderOptions, create_intent
+    from orders.selection import SelectedNumber, Selection
+    from orders.tasks import relay_outbox
+    from portal import outbox
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+    selection = Selection({})
+    selection.add(SelectedNumber(p, "US", "local") for p in sandbox.search("US", "local", 1))
+    order, _ = create_intent(alice, str(uuid.uuid4()), selection, OrderOptions())
+    assert private_broker.queued() == 2  # both published, no worker yet
+
+    private_broker.shutdown_nosave()
+    private_broker.start()
+    assert private_broker.queued() == 0
+    worker = celery_worker_factory(_worker_env(sandbox, vault_root, **private_broker.worker_env))
+    later = timezone.now() + outbox.relay_after() + timedelta(seconds=1)
+    with time_machine.travel(later, tick=True):
+        assert relay_outbox()["jobs"] == 2  # the beat entry, once the relay interval passed
+    try:
+        wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
+    except AssertionError as exc:
+        raise AssertionError(worker.log_text()[-4000:]) from exc
+    deadline = time.monotonic() + 60
+    while NumberOrder.objects.get(pk=order.pk).placing_state != PlacingState.PLACED:
+        assert time.monotonic() < deadline, worker.log_text()[-4000:]
+        time.sleep(0.2)
+    posts = sandbox.requests(path="/v2/number_orders", method="POST")
+    assert len([p for p in posts if order.customer_reference in p["body"]]) == 1
+    assert len(sandbox.requests(path=patch_path, method="PATCH")) == 1
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
