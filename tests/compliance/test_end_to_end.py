@@ -459,3 +459,47 @@ def test_p18_jobs_lost_by_a_redis_shutdown_nosave_are_relayed_and_done_once(
     assert len([p for p in posts if order.customer_reference in p["body"]]) == 1
     assert len(sandbox.requests(path=patch_path, method="PATCH")) == 1
     assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+
+
+def test_a_resubmission_after_a_decline_sends_the_corrected_document_and_address(
+    sandbox, worker, alice, alice_client, maria_client
+):
+    """The corrected document and address are new objects at Telnyx, and the PATCH carries
+    their ids, not the declined ones."""
+    import json
+
+    from compliance.models import SubmissionItem
+
+    order = place_sandbox_order(sandbox, alice)
+    sub_order = order.sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    first_document = upload(alice_client, sub_order)
+    first = fill_and_get_approved(
+        alice_client,
+        maria_client,
+        sub_order,
+        form_data(sub_order, first_document, name="REJECT AG"),
+    )
+    sandbox.advance(5)
+    refresh_sub_order(sub_order)
+    assert sub_order.numbers.get().requirements_status == "requirement-info-exception"
+
+    second_document = upload(alice_client, sub_order, name="corrected-bill.pdf")
+    corrected = form_data(
+        sub_order, second_document, name="Acme AG", street_address="Unter den Linden 1"
+    )
+    second = fill_and_get_approved(alice_client, maria_client, sub_order, corrected)
+    assert second.status == Submission.Status.SUBMITTED, second.error
+
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 2
+    assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 2
+    old_ids = set(
+        SubmissionItem.objects.filter(submission=first).values_list("telnyx_id", flat=True)
+    )
+    new_ids = set(
+        SubmissionItem.objects.filter(submission=second).values_list("telnyx_id", flat=True)
+    )
+    assert len(new_ids) == 2 and not (old_ids & new_ids)
+    last_patch = json.loads(sandbox.requests(path=patch_path, method="PATCH")[-1]["body"])
+    sent = {r["field_value"] for r in last_patch["regulatory_requirements"]}
+    assert new_ids <= sent and not (old_ids & sent)
