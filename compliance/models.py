@@ -398,7 +398,15 @@ class ComplianceProfile(models.Model):
 
 
 class RequirementGroupLink(models.Model):
-    """A Telnyx requirement group built from a profile, with its status and expiry."""
+    """A Telnyx requirement group built from a profile, with its status and expiry.
+
+    Building and submitting it are outbox jobs (`compliance.profiles`): ``pending_job`` says
+    which one is on its way; what to build and where to attach it is kept on the row."""
+
+    class Job(models.TextChoices):
+        NONE = "", "None"
+        BUILD = "build", "Being created at Telnyx"
+        SUBMIT = "submit", "Being submitted for approval"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     profile = models.ForeignKey(
@@ -411,6 +419,14 @@ class RequirementGroupLink(models.Model):
     status = models.CharField(max_length=32, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     attached_to = models.JSONField(default=list, blank=True)
+    requirement_ids = models.JSONField(default=list, blank=True)
+    attach_sub_order = models.ForeignKey(
+        "orders.SubNumberOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attach_number = models.ForeignKey(
+        "orders.OrderedNumber", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pending_job = models.CharField(max_length=8, choices=Job.choices, blank=True, default="")
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

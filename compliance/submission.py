@@ -307,7 +307,7 @@ def upload_documents(submission: Submission) -> None:
             continue
         reused = _reusable_id(submission, requirement_id, value)
         if not reused:
-            reused = _find_document(client, item.customer_reference)
+            reused = find_document(client, item.customer_reference)
         if not reused:
             document = Document.objects.get(public_id=value["document"])
             if not document.is_available:
@@ -330,14 +330,14 @@ def upload_documents(submission: Submission) -> None:
         SubmissionItem.objects.filter(pk=item.pk, telnyx_id="").update(telnyx_id=reused)
 
 
-def _find_document(client: Any, customer_reference: str) -> str:
+def find_document(client: Any, customer_reference: str) -> str:
     for remote in client.iter_documents(customer_reference__eq=customer_reference):
         if getattr(remote, "customer_reference", None) == customer_reference:
             return str(remote.id)
     return ""
 
 
-def _find_address(client: Any, customer_reference: str) -> str:
+def find_address(client: Any, customer_reference: str) -> str:
     for remote in client.iter_addresses(customer_reference__eq=customer_reference):
         if getattr(remote, "customer_reference", None) == customer_reference:
             return str(remote.id)
@@ -357,7 +357,7 @@ def create_addresses(submission: Submission) -> None:
             continue
         reused = _reusable_id(submission, requirement_id, value)
         if not reused:
-            reused = _find_address(client, item.customer_reference)
+            reused = find_address(client, item.customer_reference)
         if not reused:
             address = SavedAddress.objects.get(public_id=value["address"])
             fields = {k: v for k, v in address.fields.items() if v}

@@ -15,8 +15,9 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
+from compliance import profiles
 from compliance import submission as submissions
-from compliance.models import Submission
+from compliance.models import RequirementGroupLink, Submission
 from portal import outbox
 from portal.backoff import task_countdown
 from portal.locks import advisory_lock
@@ -113,6 +114,54 @@ def patch_submission_requirements(self: Any, submission_id: int) -> str:
     return _run_step(self, submission_id, submissions.complete_and_patch)
 
 
+def _run_group_job(
+    task: Any, job: outbox.Kind, link_id: int, work: Callable[[Any], None], pending: str
+) -> str:
+    """One delivery of a requirement-group job: run it, retry transient errors, record the
+    rest on the group for the profile page."""
+    link = RequirementGroupLink.objects.filter(pk=link_id, pending_job=pending).first()
+    if link is None:
+        outbox.done(job, link_id)
+        return "skipped"
+    with advisory_lock(job.name, link_id) as acquired:
+        if not acquired:
+            raise task.retry(countdown=task_countdown(0, 5))
+        crashes = outbox.begin(job, link_id)
+        if crashes >= int(settings.COMPLIANCE_SUBMISSION_MAX_ATTEMPTS):
+            profiles.finish_job(link_id, f"Stopped after the worker failed {crashes} times.")
+            outbox.done(job, link_id)
+            return "stopped"
+        try:
+            work(link)
+        except profiles.ProfileError as exc:
+            profiles.finish_job(link_id, str(exc))
+        except TelnyxError as exc:
+            if exc.permanent:
+                profiles.finish_job(link_id, f"Telnyx refused: {exc}")
+            elif task.request.retries >= settings.COMPLIANCE_SUBMISSION_MAX_RETRIES:
+                profiles.finish_job(link_id, f"Telnyx did not answer after several attempts: {exc}")
+            else:
+                countdown = task_countdown(task.request.retries, exc.retry_after)
+                outbox.end(job, link_id, retry_in=countdown, error=str(exc))
+                raise task.retry(countdown=countdown) from exc
+        outbox.done(job, link_id)
+    return "done"
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def build_requirement_group(self: Any, link_id: int) -> str:
+    """Create a requirement group at Telnyx from a profile (and attach it)."""
+    return _run_group_job(self, profiles.BUILD_JOB, link_id, profiles.build_group, "build")
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def submit_requirement_group(self: Any, link_id: int) -> str:
+    """Submit a requirement group for Telnyx's approval."""
+    return _run_group_job(
+        self, profiles.SUBMIT_JOB, link_id, profiles.send_group_for_approval, "submit"
+    )
+
+
 @shared_task
 def refresh_requirements_catalogue() -> int:
     from compliance import catalogue
@@ -136,6 +185,4 @@ def purge_expired_documents() -> int:
 
 @shared_task
 def sync_requirement_groups() -> int:
-    from compliance import profiles
-
     return profiles.sync_groups()

@@ -18,8 +18,14 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
+from compliance import profiles
 from compliance import submission as submissions
-from compliance.models import Submission, SubmissionPolicy
+from compliance.models import (
+    ComplianceProfile,
+    RequirementGroupLink,
+    Submission,
+    SubmissionPolicy,
+)
 from orders import bulk, placing, webhooks
 from orders.models import BulkOrder, NumberOrder, PlacingState, WebhookEvent
 from orders.placing import OrderOptions
@@ -99,6 +105,19 @@ def submission_retry(alice, maria) -> None:
     submissions.retry(failed, alice)
 
 
+def group_build(alice, maria) -> None:
+    profile = ComplianceProfile.objects.create(name="Acme", values=_values(), created_by=maria)
+    profiles.create_group(profile, "DE", "local", [TEXT], maria)
+
+
+def group_submission(alice, maria) -> None:
+    profile = ComplianceProfile.objects.create(name="Acme", values=_values(), created_by=maria)
+    link = RequirementGroupLink.objects.create(
+        profile=profile, telnyx_id=str(uuid.uuid4()), country_code="DE", phone_number_type="local"
+    )
+    profiles.submit_group(link, maria)
+
+
 PATHS: dict[str, Callable] = {
     "order": order_intent,
     "order approval": order_approval,
@@ -107,6 +126,8 @@ PATHS: dict[str, Callable] = {
     "submission": submission_created,
     "submission approval": submission_approval,
     "submission retry": submission_retry,
+    "requirement group build": group_build,
+    "requirement group submission": group_submission,
 }
 
 

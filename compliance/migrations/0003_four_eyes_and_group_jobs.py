@@ -1,4 +1,5 @@
-"""Turning four-eyes off takes a second manager (the pending request is kept on the policy), and
+"""Turning four-eyes off takes a second manager (the pending request is kept on the policy);
+requirement groups are built and submitted as outbox jobs (what to build is kept on the row);
 submissions on their way to Telnyx get an outbox job so the new relay carries them (P49)."""
 
 import django.db.models.deletion
@@ -30,10 +31,52 @@ class Migration(migrations.Migration):
     dependencies = [
         ("compliance", "0002_append_only_triggers"),
         ("portal", "0003_outbox"),
+        ("orders", "0004_bulk_approval_and_finish"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
+        migrations.AddField(
+            model_name="requirementgrouplink",
+            name="attach_number",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="orders.orderednumber",
+            ),
+        ),
+        migrations.AddField(
+            model_name="requirementgrouplink",
+            name="attach_sub_order",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="orders.subnumberorder",
+            ),
+        ),
+        migrations.AddField(
+            model_name="requirementgrouplink",
+            name="pending_job",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "None"),
+                    ("build", "Being created at Telnyx"),
+                    ("submit", "Being submitted for approval"),
+                ],
+                default="",
+                max_length=8,
+            ),
+        ),
+        migrations.AddField(
+            model_name="requirementgrouplink",
+            name="requirement_ids",
+            field=models.JSONField(blank=True, default=list),
+        ),
         migrations.AddField(
             model_name="submissionpolicy",
             name="off_requested_at",
