@@ -103,13 +103,23 @@ def enqueue(kind: Kind, object_id: int) -> Publication:
     return publication
 
 
+_tasks_loaded = False
+
+
+def _load_tasks(app: Any) -> None:
+    """Import the task modules once (Celery's autodiscovery is lazy outside a worker), so
+    signatures carry their tasks' options and eager mode applies in tests."""
+    global _tasks_loaded
+    if not _tasks_loaded:
+        app.loader.import_default_modules()
+        _tasks_loaded = True
+
+
 def signature(tasks: list[str] | tuple[str, ...], object_id: int) -> Any:
     """The Celery signature of a job: one task, or a chain of immutable steps."""
     from celery import chain, current_app
 
-    # Load the task modules (Celery's autodiscovery is lazy outside a worker) so signatures
-    # carry their tasks' options and eager mode applies in tests.
-    current_app.loader.import_default_modules()
+    _load_tasks(current_app)
     steps = [current_app.signature(name, args=(object_id,), immutable=True) for name in tasks]
     return steps[0] if len(steps) == 1 else chain(*steps)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from datetime import timedelta
 
@@ -97,7 +96,10 @@ def test_p9_a_double_click_places_one_order(sandbox, orders_worker, alice_client
     assert retry.status_code == 200 and retry["HX-Redirect"].startswith("/orders/")
     order = wait_placed(intent)
     assert NumberOrder.objects.filter(customer_reference=intent).count() == 1
-    time.sleep(1)
+    # Every delivery of the job has reported back once its outbox row is done.
+    wait_for(
+        lambda: outbox.state_of(placing.JOB, order.pk).state == "done", 10, "the job to finish"
+    )
     assert len(number_order_posts(sandbox)) == 1
     assert len(sandbox_orders_with_reference(sandbox, intent)) == 1
     assert order.placing_state == PlacingState.PLACED

@@ -7,10 +7,12 @@ so a path that published before commit, or twice, or not at all, fails here.
 
 from __future__ import annotations
 
+import re
 import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -257,3 +259,28 @@ def test_p6_with_the_broker_really_down_a_webhook_is_answered_fast_and_relayed_l
     settings.ORDERS_RELAY_EVENTS_AFTER_SECONDS = 0
     assert relay_outbox()["events"] == 1
     assert private_broker.queued() == 1
+
+
+@pytest.mark.django_db
+def test_every_outbox_job_names_registered_tasks():
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    jobs = [placing.JOB, bulk.JOB, submissions.JOB, profiles.BUILD_JOB, profiles.SUBMIT_JOB]
+    assert len({job.name for job in jobs}) == len(jobs)
+    for job in jobs:
+        assert all(name in app.tasks for name in job.tasks), job
+    assert webhooks.PROCESS_TASK in app.tasks
+
+
+def test_domain_modules_never_import_a_tasks_module():
+    """Domain code publishes through the outbox by task name; only tasks import the domain."""
+    root = Path(__file__).resolve().parents[2]
+    offenders = []
+    for app_dir in ("portal", "orders", "compliance"):
+        for path in (root / app_dir).rglob("*.py"):
+            if path.name in {"tasks.py", "celery.py"} or "migrations" in path.parts:
+                continue
+            if re.search(r"^\s*(from \S*tasks import|import \S*\.tasks)", path.read_text(), re.M):
+                offenders.append(str(path.relative_to(root)))
+    assert offenders == []
