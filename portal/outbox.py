@@ -111,7 +111,7 @@ def _load_tasks(app: Any) -> None:
     signatures carry their tasks' options and eager mode applies in tests."""
     global _tasks_loaded
     if not _tasks_loaded:
-        app.loader.import_default_modules()
+        app.autodiscover_tasks(force=True)
         _tasks_loaded = True
 
 
