@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from compliance import profiles
@@ -284,3 +285,23 @@ def test_domain_modules_never_import_a_tasks_module():
             if re.search(r"^\s*(from \S*tasks import|import \S*\.tasks)", path.read_text(), re.M):
                 offenders.append(str(path.relative_to(root)))
     assert offenders == []
+
+
+def test_p49_approving_an_order_with_the_broker_down_answers_saved_not_a_500(
+    private_broker, alice, maria, maria_client
+):
+    order = NumberOrder.objects.create(
+        customer_reference=str(uuid.uuid4()),
+        placed_by=alice,
+        placing_state=PlacingState.AWAITING_APPROVAL,
+        phone_numbers_count=60,
+    )
+    private_broker.stop()
+    started = time.monotonic()
+    response = maria_client.post(reverse("orders:approve", args=[order.public_id]), follow=True)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 200
+    assert "will be placed at Telnyx as soon as it is back" in response.content.decode()
+    assert elapsed < 5, elapsed
+    order.refresh_from_db()
+    assert order.placing_state == PlacingState.QUEUED and order.approved_by == maria
