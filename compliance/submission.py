@@ -10,7 +10,10 @@ the sub order (or one number) with the full desired state (P15, P16, P19):
   so a duplicated or redelivered task never creates a second document or address;
 * the PATCH body is computed once, stored, and re-sent byte-for-byte on any retry;
 * status moves are conditional UPDATEs, so two workers never both run a step;
-* a permanent Telnyx error is stored verbatim on the submission for the user, who may retry.
+* a permanent Telnyx error is stored verbatim on the submission for the user, who may retry;
+* the chain is an outbox job (`portal.outbox`) written with the approval (or the submission),
+  so it is published after commit, relayed when its message is lost, and a crash loop ends as
+  ``failed`` with Retry (P17, P22, P49).
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 The submission chain is three tasks (documents, addresses, PATCH); each reloads its submission,
 does nothing unless it is ``submitting``, and is safe to run twice (P16, P19). Transient Telnyx
 errors retry with backoff and jitter up to a bound; permanent ones are recorded for the user.
+Each delivery reports to the submission's outbox job (begin, end, done), which relays a lost
+chain and counts deliveries that died with their worker (P22, P49). Requirement-group builds
+and submissions are outbox jobs run the same way.
 """
 
 from __future__ import annotations

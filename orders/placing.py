@@ -30,13 +30,22 @@ from portal import outbox
 from portal.telnyx import get_client
 from portal.telnyx.errors import TelnyxError
 
+# The placing API views and tests use; the shared pieces are re-exported from orders.intents.
 __all__ = [
+    "JOB",
     "PLACEMENT",
     "OrderOptions",
     "PlacingRefused",
     "RetryLater",
+    "adopt",
+    "approve",
+    "create_intent",
+    "errors_per_number",
+    "give_up",
     "needs_approval",
     "numbers_ordered_today",
+    "place",
+    "waiting_for_broker",
 ]
 
 log = logging.getLogger(__name__)

@@ -231,6 +231,8 @@ def test_p19_killing_the_worker_mid_patch_submits_once_with_identical_bodies(
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         }
     )
+    # Telnyx must not finish vetting the first PATCH before the redelivered one arrives.
+    sandbox.configure(vetting_seconds=120)
     submission, patch_path = submit_with_patch_held(sandbox, worker, alice, alice_client, 5)
     worker.kill()
     started = time.monotonic()
@@ -378,7 +380,9 @@ def test_p22_a_submission_that_keeps_killing_its_worker_stops_visibly_and_can_be
     )
     sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
     patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
-    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=30, times=20)
+    # Held PATCHes are applied once their hold ends: keep that after the test, and vetting off.
+    sandbox.configure(vetting_seconds=300)
+    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=90, times=20)
     document_id = upload(alice_client, sub_order)
     assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
     submission = Submission.objects.get()
@@ -403,6 +407,7 @@ def test_p22_a_submission_that_keeps_killing_its_worker_stops_visibly_and_can_be
     )
 
     sandbox.reset()  # whatever killed the worker is fixed
+    sandbox.configure(vetting_seconds=300)
     retry_url = reverse("compliance:submission-retry", args=[submission.public_id])
     assert alice_client.post(retry_url).status_code == 302
     wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
