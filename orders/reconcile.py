@@ -7,7 +7,8 @@ commit, the worker killed, retries exhausted). Placing never gives up without a 
 * `reconcile_recent_orders` (run by every periodic sync) lists the orders Telnyx created in the
   last ``ORDERS_RECONCILE_WINDOW_HOURS`` and adopts each one whose ``customer_reference`` is an
   intent of ours without a Telnyx id, whatever state that intent ended in. An order carrying no
-  reference of ours is reported once (log and audit trail) for a manager to look at.
+  reference of ours is reported once (log and audit trail) for a manager to look at, and so
+  is a second order carrying the reference of an intent that already has one.
 * `adopt_from_webhook`: a webhook about an order we do not have triggers the same look-up.
 """
 
@@ -32,12 +33,13 @@ log = logging.getLogger(__name__)
 ADOPTED = "adopted"
 KNOWN = "known"
 FOREIGN = "foreign"
+DUPLICATE = "duplicate"
 
 
 def reconcile_recent_orders() -> dict[str, int]:
     """Adopt every recent Telnyx order that carries one of our references (raises TelnyxError)."""
     since = timezone.now() - timedelta(hours=int(settings.ORDERS_RECONCILE_WINDOW_HOURS))
-    counts = {ADOPTED: 0, KNOWN: 0, FOREIGN: 0}
+    counts = {ADOPTED: 0, KNOWN: 0, FOREIGN: 0, DUPLICATE: 0}
     known_ids = set(
         NumberOrder.objects.filter(telnyx_id__isnull=False, created_at__gte=since).values_list(
             "telnyx_id", flat=True
@@ -67,6 +69,12 @@ def consider(remote: Any) -> str:
         placing.adopt(order, get_client().get_number_order(str(remote.id)))
         outbox.done(placing.JOB, order.pk)
         return ADOPTED
+    placed = NumberOrder.objects.filter(customer_reference=reference).first() if reference else None
+    if placed is not None:
+        # A second order with the reference of an intent that already has one: a POST Telnyx
+        # committed after we had given it up. Numbers are bought twice; a manager must decide.
+        report(remote, "orders.duplicate_order_seen", intent=str(placed.public_id))
+        return DUPLICATE
     parent = BulkOrder.objects.filter(customer_reference=reference).first() if reference else None
     if parent is not None:
         # An order a bulk order produced: the bulk order's own refresh mirrors it once the bulk
@@ -78,25 +86,28 @@ def consider(remote: Any) -> str:
                 outbox.done(bulk.JOB, parent.pk)
                 return ADOPTED
         return KNOWN
-    report_foreign(remote)
+    report(remote, "orders.foreign_order_seen")
     return FOREIGN
 
 
-def report_foreign(remote: Any) -> None:
-    """An order at Telnyx that no intent of ours explains: tell a manager, once."""
-    if not cache.add(f"orders.reconcile.foreign:{remote.id}", 1, timeout=7 * 24 * 3600):
+def report(remote: Any, action: str, **details: str) -> None:
+    """An order at Telnyx that no intent of ours explains (or a second one for an intent):
+    tell a manager once, in the log and the audit trail."""
+    if not cache.add(f"orders.reconcile.reported:{remote.id}", 1, timeout=7 * 24 * 3600):
         return
     log.warning(
-        "Telnyx order %s (%s numbers) carries no reference of this portal; check who placed it",
+        "Telnyx order %s (%s numbers) is not an order this portal placed (%s); check it",
         remote.id,
         remote.phone_numbers_count,
+        action,
     )
     audit.record(
         None,
-        "orders.foreign_order_seen",
+        action,
         telnyx_id=str(remote.id),
         numbers=remote.phone_numbers_count or 0,
         status=remote.status or "",
+        **details,
     )
 
 
@@ -117,6 +128,6 @@ def adopt_from_webhook(telnyx_id: str, customer_reference: str) -> NumberOrder |
     if remote is None:
         return None
     outcome = consider(remote)
-    if outcome == FOREIGN:
+    if outcome in (FOREIGN, DUPLICATE):
         return None
     return NumberOrder.objects.filter(telnyx_id=remote.id).first()

@@ -169,3 +169,18 @@ def test_p50_an_order_with_no_reference_of_ours_is_reported_once_for_a_manager(
     receipt = webhooks.receive(body, signer.headers(body), len(body))
     assert webhooks.process(receipt.event.pk) == WebhookEventState.IGNORED
     assert WebhookEvent.objects.get().error == "not an order of this portal"
+
+
+def test_p50_a_second_order_with_the_reference_of_a_placed_intent_is_reported(sandbox, alice):
+    order = intent(alice, sandbox)
+    assert placing.place(order.pk) == PlacingState.PLACED
+    # A POST given up on, which Telnyx committed late: the same reference, a second order.
+    late = sandbox.order(
+        sandbox.search("US", "local", 1), customer_reference=order.customer_reference
+    )
+    assert reconcile.reconcile_recent_orders()[reconcile.DUPLICATE] == 1
+    entry = AuditEntry.objects.get(action="orders.duplicate_order_seen")
+    assert entry.details["telnyx_id"] == late["id"]
+    assert entry.details["intent"] == str(order.public_id)
+    order.refresh_from_db()
+    assert order.telnyx_id != late["id"]
