@@ -231,7 +231,13 @@ class SubmissionAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
     def decide_view(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         """Approve or reject one submission, with a reason (managers only, P15/P35)."""
-        from compliance.submission import SubmissionError, approve, reject
+        from compliance.submission import (
+            SAVED_NOT_SENT,
+            SubmissionError,
+            approve,
+            reject,
+            waiting_for_broker,
+        )
 
         if not request.user.has_perm("compliance.approve_submission"):
             raise PermissionDenied
@@ -250,7 +256,12 @@ class SubmissionAdmin(PhoneSearchMixin, admin.ModelAdmin):
             except SubmissionError as exc:
                 self.message_user(request, str(exc), level=messages.ERROR)
             else:
-                self.message_user(request, f"Submission {decision}d.", level=messages.SUCCESS)
+                if decision == "approve" and waiting_for_broker(submission):
+                    self.message_user(
+                        request, f"Approved. {SAVED_NOT_SENT}", level=messages.WARNING
+                    )
+                else:
+                    self.message_user(request, f"Submission {decision}d.", level=messages.SUCCESS)
             return redirect("admin:compliance_submission_change", submission.pk)
         context = {
             **self.admin_site.each_context(request),
@@ -266,8 +277,11 @@ class SubmissionAdmin(PhoneSearchMixin, admin.ModelAdmin):
 
 @admin.register(SubmissionPolicy)
 class SubmissionPolicyAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "four_eyes_required", "updated_at")
-    fields = ("four_eyes_required",)
+    """Turning four-eyes off takes two managers (`compliance.policy`)."""
+
+    list_display = ("__str__", "four_eyes_required", "off_requested_by", "updated_at")
+    fields = ("four_eyes_required", "off_requested_by", "off_requested_at")
+    readonly_fields = ("off_requested_by", "off_requested_at")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return not SubmissionPolicy.objects.exists()
@@ -276,16 +290,18 @@ class SubmissionPolicyAdmin(admin.ModelAdmin):
         return False
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        from portal.audit import record
+        from compliance.policy import PolicyRefused, change_four_eyes
 
-        super().save_model(request, obj, form, change)
-        record(
-            request.user,
-            "submission_policy.changed",
-            obj,
-            request=request,
-            four_eyes_required=obj.four_eyes_required,
-        )
+        try:
+            outcome = change_four_eyes(request.user, obj.four_eyes_required, request=request)
+        except PolicyRefused as exc:
+            self.message_user(request, str(exc), level=messages.ERROR)
+        else:
+            self.message_user(request, outcome, level=messages.INFO)
+
+    def response_change(self, request: HttpRequest, obj: Any) -> HttpResponse:
+        # Without Django's generic "changed successfully", which a pending request is not.
+        return redirect("admin:compliance_submissionpolicy_changelist")
 
 
 @admin.register(RequirementType)

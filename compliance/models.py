@@ -187,11 +187,23 @@ class RequirementType(models.Model):
 
 
 class SubmissionPolicy(models.Model):
-    """Singleton managers change in admin: whether submissions need a manager's approval."""
+    """Singleton managers change in admin: whether submissions need a manager's approval.
+
+    Turning the rule off takes two managers (`compliance.policy`): the first one's request is
+    recorded here and only a different manager's confirmation applies it."""
 
     four_eyes_required = models.BooleanField(
         default=True, help_text="Submissions wait for a manager's approval before Telnyx."
     )
+    off_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    off_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -391,7 +403,15 @@ class ComplianceProfile(models.Model):
 
 
 class RequirementGroupLink(models.Model):
-    """A Telnyx requirement group built from a profile, with its status and expiry."""
+    """A Telnyx requirement group built from a profile, with its status and expiry.
+
+    Building and submitting it are outbox jobs (`compliance.profiles`): ``pending_job`` says
+    which one is on its way; what to build and where to attach it is kept on the row."""
+
+    class Job(models.TextChoices):
+        NONE = "", "None"
+        BUILD = "build", "Being created at Telnyx"
+        SUBMIT = "submit", "Being submitted for approval"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     profile = models.ForeignKey(
@@ -404,6 +424,14 @@ class RequirementGroupLink(models.Model):
     status = models.CharField(max_length=32, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     attached_to = models.JSONField(default=list, blank=True)
+    requirement_ids = models.JSONField(default=list, blank=True)
+    attach_sub_order = models.ForeignKey(
+        "orders.SubNumberOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attach_number = models.ForeignKey(
+        "orders.OrderedNumber", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pending_job = models.CharField(max_length=8, choices=Job.choices, blank=True, default="")
     error = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

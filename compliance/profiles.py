@@ -5,7 +5,8 @@ it prefills any sub order asking for those requirements. Turned into a Telnyx re
 for one country, number type and action, it can be submitted for pre-approval and attached to
 pending sub orders or numbers (mandatory when ordering in CH, DK, IT, NO, PT and SE). Documents
 and addresses are created at Telnyx only when a group is built, each with a customer reference
-so a lost answer is found again instead of creating a duplicate.
+so a lost answer is found again instead of creating a duplicate. Building a group and
+submitting it are outbox jobs run by a worker, like every other write to Telnyx (P49).
 """
 
 from __future__ import annotations
@@ -14,16 +15,20 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from compliance.audit import log_document_access
 from compliance.documents import vault
 from compliance.models import ComplianceProfile, Document, RequirementGroupLink, SavedAddress
+from portal import outbox
 from portal.audit import record
 
 logger = logging.getLogger(__name__)
 
 GROUP_MANDATORY_COUNTRIES = frozenset({"CH", "DK", "IT", "NO", "PT", "SE"})
+BUILD_JOB = outbox.Kind("compliance.group_build", ("compliance.tasks.build_requirement_group",))
+SUBMIT_JOB = outbox.Kind("compliance.group_submit", ("compliance.tasks.submit_requirement_group",))
 
 
 class ProfileError(Exception):
@@ -47,9 +52,16 @@ def profile_from_submission(
 
 
 def _telnyx_value(client: Any, link: RequirementGroupLink, rid: str, value: dict[str, Any]) -> str:
+    """The group's field value; a document or address is created once, found again by its
+    customer reference when a retried build had created it already."""
+    from compliance.submission import find_address, find_document
+
     reference = f"grp-{link.public_id.hex[:16]}-{rid[:8]}"
     kind = value.get("type")
     if kind == "document":
+        found = find_document(client, reference)
+        if found:
+            return found
         document = Document.objects.get(public_id=value["document"], deleted_at__isnull=True)
         with vault.open_plain(document.storage_name) as plain:  # streamed (P52)
             remote = client.upload_document(
@@ -61,6 +73,9 @@ def _telnyx_value(client: Any, link: RequirementGroupLink, rid: str, value: dict
         log_document_access(document, None, "sent_to_telnyx")
         return str(remote.id)
     if kind == "address":
+        found = find_address(client, reference)
+        if found:
+            return found
         address = SavedAddress.objects.get(public_id=value["address"])
         fields = {k: v for k, v in address.fields.items() if v}
         return str(client.create_address(customer_reference=reference, **fields).id)
@@ -92,45 +107,100 @@ def create_group(
     requirement_ids: list[str],
     user: Any,
     action: str = "ordering",
+    sub_order: Any = None,
+    number: Any = None,
 ) -> RequirementGroupLink:
-    """Create a Telnyx requirement group with the profile's values for ``requirement_ids``."""
-    from portal.telnyx import get_client
-
+    """Record a requirement group to build from the profile's values for ``requirement_ids``
+    (and to attach to ``sub_order`` or ``number``); a worker builds it at Telnyx (P49)."""
     missing = [rid for rid in requirement_ids if rid not in profile.values]
     if missing:
         raise ProfileError(f"The profile has no value for {len(missing)} of the requirements.")
-    link = RequirementGroupLink.objects.create(
-        profile=profile,
-        country_code=country_code.upper(),
-        phone_number_type=phone_number_type,
-        action=action,
-        created_by=user,
-    )
-    client = get_client()
-    values = [
-        {
-            "requirement_id": rid,
-            "field_value": _telnyx_value(client, link, rid, profile.values[rid]),
-        }
-        for rid in requirement_ids
-    ]
-    group = client.create_requirement_group(
-        country_code=link.country_code,
-        phone_number_type=phone_number_type,
-        action=action,
-        customer_reference=f"profile-{link.public_id.hex}",
-        regulatory_requirements=values,
-    )
-    _apply(link, group)
-    record(user, "telnyx.requirement_group_created", link, country=link.country_code)
+    if sub_order is not None and number is None and sub_order.status != "pending":
+        raise ProfileError("Only a pending sub order can take a requirement group.")
+    with transaction.atomic():
+        link = RequirementGroupLink.objects.create(
+            profile=profile,
+            country_code=country_code.upper(),
+            phone_number_type=phone_number_type,
+            action=action,
+            created_by=user,
+            requirement_ids=list(requirement_ids),
+            attach_sub_order=sub_order if number is None else None,
+            attach_number=number,
+            pending_job=RequirementGroupLink.Job.BUILD,
+        )
+        record(user, "profile.group_requested", link, country=link.country_code)
+        outbox.enqueue(BUILD_JOB, link.pk)
     return link
 
 
+def build_group(link: RequirementGroupLink) -> None:
+    """The build job: documents, addresses, the group, then the attachment (each step finds
+    what an earlier, interrupted run created instead of creating it twice)."""
+    from portal.telnyx import get_client
+
+    client = get_client()
+    profile = link.profile
+    reference = f"profile-{link.public_id.hex}"
+    group = None
+    if not link.telnyx_id:
+        found = [
+            g
+            for g in client.list_requirement_groups(customer_reference=reference)
+            if g.customer_reference == reference
+        ]
+        group = found[0] if found else None
+    if group is None and not link.telnyx_id:
+        values = [
+            {
+                "requirement_id": rid,
+                "field_value": _telnyx_value(client, link, rid, profile.values[rid]),
+            }
+            for rid in link.requirement_ids
+        ]
+        group = client.create_requirement_group(
+            country_code=link.country_code,
+            phone_number_type=link.phone_number_type,
+            action=link.action,
+            customer_reference=reference,
+            regulatory_requirements=values,
+        )
+        record(link.created_by, "telnyx.requirement_group_created", link, country=link.country_code)
+    if group is not None:
+        _apply(link, group)
+    if link.attach_number is not None:
+        attach_group(link, link.created_by, number=link.attach_number)
+    elif link.attach_sub_order is not None:
+        attach_group(link, link.created_by, sub_order=link.attach_sub_order)
+    finish_job(link.pk, "")
+
+
 def submit_group(link: RequirementGroupLink, user: Any) -> None:
+    """Ask for the group to be submitted for approval; a worker sends it (P49)."""
+    if not link.telnyx_id:
+        raise ProfileError("The group is not created at Telnyx yet.")
+    with transaction.atomic():
+        moved = RequirementGroupLink.objects.filter(pk=link.pk, pending_job="").update(
+            pending_job=RequirementGroupLink.Job.SUBMIT, error=""
+        )
+        if not moved:
+            raise ProfileError("Something is already on its way to Telnyx for this group.")
+        record(user, "profile.group_submit_requested", link)
+        outbox.enqueue(SUBMIT_JOB, link.pk)
+
+
+def send_group_for_approval(link: RequirementGroupLink) -> None:
+    """The submit job."""
     from portal.telnyx import get_client
 
     _apply(link, get_client().submit_requirement_group(str(link.telnyx_id)))
-    record(user, "telnyx.requirement_group_submitted", link)
+    record(link.created_by, "telnyx.requirement_group_submitted", link)
+    finish_job(link.pk, "")
+
+
+def finish_job(link_id: int, error: str) -> None:
+    """The job ended (``error`` empty on success): the page shows the outcome."""
+    RequirementGroupLink.objects.filter(pk=link_id).update(pending_job="", error=error[:2000])
 
 
 def attach_group(

@@ -10,7 +10,10 @@ the sub order (or one number) with the full desired state (P15, P16, P19):
   so a duplicated or redelivered task never creates a second document or address;
 * the PATCH body is computed once, stored, and re-sent byte-for-byte on any retry;
 * status moves are conditional UPDATEs, so two workers never both run a step;
-* a permanent Telnyx error is stored verbatim on the submission for the user, who may retry.
+* a permanent Telnyx error is stored verbatim on the submission for the user, who may retry;
+* the chain is an outbox job (`portal.outbox`) written with the approval (or the submission),
+  so it is published after commit, relayed when its message is lost, and a crash loop ends as
+  ``failed`` with Retry (P17, P22, P49).
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from compliance.models import (
     SubmissionItem,
     SubmissionPolicy,
 )
+from portal import outbox
 from portal.audit import record
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,23 @@ ACTIVE = (
     Submission.Status.AWAITING_APPROVAL,
     Submission.Status.QUEUED,
     Submission.Status.SUBMITTING,
+)
+
+
+# The chain: upload documents, create addresses, PATCH; each step takes the submission id.
+JOB = outbox.Kind(
+    "compliance.submission",
+    (
+        "compliance.tasks.upload_submission_documents",
+        "compliance.tasks.create_submission_addresses",
+        "compliance.tasks.patch_submission_requirements",
+    ),
+)
+
+
+SAVED_NOT_SENT = (
+    "Saved. The task queue is not reachable right now; the submission will be sent to Telnyx "
+    "as soon as it is back. Nothing else to do."
 )
 
 
@@ -167,12 +188,15 @@ def create_submission(
     return submission
 
 
-def enqueue(submission: Submission) -> None:
-    """Publish the chain after the surrounding transaction commits (P17)."""
-    from compliance.tasks import submission_chain
+def enqueue(submission: Submission) -> outbox.Publication:
+    """Write the chain's outbox job in the current transaction; it is published after commit
+    and relayed until a worker finishes it (P17, P18, P49)."""
+    return outbox.enqueue(JOB, submission.pk)
 
-    submission_id = submission.pk
-    transaction.on_commit(lambda: submission_chain(submission_id).apply_async())
+
+def waiting_for_broker(submission: Submission) -> bool:
+    """True when the submission is saved but could not be handed to the queue yet."""
+    return outbox.deferred(JOB, submission.pk)
 
 
 def approve(submission: Submission, manager: Any, reason: str, request: Any = None) -> None:
@@ -219,7 +243,11 @@ def retry(submission: Submission, user: Any, request: Any = None) -> None:
     """Queue a failed submission again (its items and stored PATCH body are reused)."""
     with transaction.atomic():
         moved = Submission.objects.filter(pk=submission.pk, status=Submission.Status.FAILED).update(
-            status=Submission.Status.QUEUED, error="", error_codes=[], queued_at=timezone.now()
+            status=Submission.Status.QUEUED,
+            error="",
+            error_codes=[],
+            queued_at=timezone.now(),
+            attempts=0,
         )
         if not moved:
             raise SubmissionError("Only a failed submission can be retried.")
@@ -231,7 +259,10 @@ def retry(submission: Submission, user: Any, request: Any = None) -> None:
 
 
 def start(submission_id: int) -> Submission | None:
-    """Move QUEUED -> SUBMITTING; return the submission if this run may work on it."""
+    """Move QUEUED -> SUBMITTING; return the submission if this run may work on it.
+
+    A submission already ``submitting`` is taken up again: its message was lost or its worker
+    died, and the relay published the chain again (P49); every step is idempotent."""
     Submission.objects.filter(pk=submission_id, status=Submission.Status.QUEUED).update(
         status=Submission.Status.SUBMITTING
     )
@@ -278,7 +309,7 @@ def upload_documents(submission: Submission) -> None:
             continue
         reused = _reusable_id(submission, requirement_id, value)
         if not reused:
-            reused = _find_document(client, item.customer_reference)
+            reused = find_document(client, item.customer_reference)
         if not reused:
             document = Document.objects.get(public_id=value["document"])
             if not document.is_available:
@@ -303,14 +334,14 @@ def upload_documents(submission: Submission) -> None:
         SubmissionItem.objects.filter(pk=item.pk, telnyx_id="").update(telnyx_id=reused)
 
 
-def _find_document(client: Any, customer_reference: str) -> str:
+def find_document(client: Any, customer_reference: str) -> str:
     for remote in client.iter_documents(customer_reference__eq=customer_reference):
         if getattr(remote, "customer_reference", None) == customer_reference:
             return str(remote.id)
     return ""
 
 
-def _find_address(client: Any, customer_reference: str) -> str:
+def find_address(client: Any, customer_reference: str) -> str:
     for remote in client.iter_addresses(customer_reference__eq=customer_reference):
         if getattr(remote, "customer_reference", None) == customer_reference:
             return str(remote.id)
@@ -330,7 +361,7 @@ def create_addresses(submission: Submission) -> None:
             continue
         reused = _reusable_id(submission, requirement_id, value)
         if not reused:
-            reused = _find_address(client, item.customer_reference)
+            reused = find_address(client, item.customer_reference)
         if not reused:
             address = SavedAddress.objects.get(public_id=value["address"])
             fields = {k: v for k, v in address.fields.items() if v}
@@ -423,6 +454,15 @@ def refresh_after_submit(submission: Submission) -> None:
         refresh_sub_order(submission.sub_order)
     except Exception:
         logger.warning("refresh after submission %s failed", submission.public_id, exc_info=True)
+
+
+def stop_crash_loop(submission_id: int, crashes: int) -> None:
+    """The worker died ``crashes`` times while sending this submission: stop, visibly (P22)."""
+    fail(
+        submission_id,
+        f"Stopped after the worker failed {crashes} times while sending this submission. "
+        "Nothing more will be tried until someone presses Retry.",
+    )
 
 
 def fail(submission_id: int, message: str, codes: list[str] | None = None) -> None:

@@ -3,45 +3,38 @@
 Telnyx searches, reserves and orders for us; each ordering group ends ``success``,
 ``partial_success`` (fewer found than asked, strategy ``always``) or ``failed``, and lists the
 number orders it produced. Those become ordinary `NumberOrder` rows (``bulk_order`` set), so
-the order screens, sync and compliance work on them unchanged. Placing follows the same
-exactly-once pattern as single orders (intent row, advisory lock, look before re-sending).
+the order screens, sync and compliance work on them unchanged. Placing is the same mechanism
+as for single orders (`orders.intents`); this module says how a bulk order is created, found
+and adopted.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
+from orders import intents
+from orders.intents import OrderOptions, PlacingRefused
 from orders.mirror import g, plain
 from orders.models import (
-    PLACING_ACTIVE_STATES,
     BulkOrder,
     ChangeSource,
     NumberOrder,
     PlacingState,
 )
-from orders.placing import (
-    OrderOptions,
-    PlacingRefused,
-    RetryLater,
-    advisory_lock,
-    needs_approval,
-    numbers_ordered_today,
-)
 from orders.timestamps import parse_ts
-from portal import audit
+from portal import outbox
 from portal.telnyx import get_client
-from portal.telnyx.errors import AmbiguousCreateError, TelnyxError
+from portal.telnyx.errors import TelnyxError
 
 log = logging.getLogger(__name__)
 
 FINAL_GROUP_STATUSES = ("success", "partial_success", "failed")
+
+JOB = outbox.Kind("orders.place_bulk", ("orders.tasks.place_bulk_order",))
 
 
 def create_intent(
@@ -58,146 +51,79 @@ def create_intent(
             raise PlacingRefused("This order form belongs to someone else; reload the page.")
         return existing, False
     count = sum(int(grp["count_requested"]) for grp in groups)
-    if count > 10_000:
-        raise PlacingRefused("A bulk order can request at most 10,000 numbers.")
-    cap = int(settings.ORDERS_DAILY_NUMBER_CAP)
-    if numbers_ordered_today(user) + _bulk_requested_today(user) + count > cap:
-        raise PlacingRefused(f"That would exceed the daily limit of {cap:,} numbers per person.")
-    state = PlacingState.AWAITING_APPROVAL if needs_approval(count) else PlacingState.QUEUED
-    with transaction.atomic():
-        bulk, created = BulkOrder.objects.get_or_create(
-            customer_reference=intent,
-            defaults={
-                "placed_by": user,
-                "placing_state": state,
-                "requested_groups": groups,
-                "connection_id": options.connection_id,
-                "messaging_profile_id": options.messaging_profile_id,
-                "billing_group_id": options.billing_group_id,
-            },
-        )
-        if created:
-            audit.record(
-                user, "orders.bulk_intent_created", target=bulk, request=request, numbers=count
-            )
-            if state == PlacingState.QUEUED:
-                publish(bulk.pk)
-    return bulk, created
-
-
-def _bulk_requested_today(user: Any) -> int:
-    start = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
-    rows = BulkOrder.objects.filter(placed_by=user, created_at__gte=start).exclude(
-        placing_state__in=[PlacingState.FAILED, PlacingState.DEAD]
+    if not count:
+        raise PlacingRefused("The bulk order requests no numbers.")
+    limit = int(settings.ORDERS_BULK_MAX_NUMBERS)
+    if count > limit:
+        raise PlacingRefused(f"A bulk order can request at most {limit:,} numbers.")
+    return intents.create_intent(
+        PLACEMENT,
+        user,
+        intent,
+        count,
+        {"requested_groups": groups, **options.as_fields()},
+        request=request,
     )
-    return sum(b.count_requested for b in rows)
 
 
 def approve(bulk: BulkOrder, approver: Any, request: Any = None) -> bool:
-    if bulk.placed_by_id == getattr(approver, "pk", None):
-        raise PlacingRefused("You cannot approve your own order.")
-    with transaction.atomic():
-        moved = BulkOrder.objects.filter(
-            pk=bulk.pk, placing_state=PlacingState.AWAITING_APPROVAL
-        ).update(placing_state=PlacingState.QUEUED)
-        if moved:
-            audit.record(approver, "orders.bulk_approved", target=bulk, request=request)
-            publish(bulk.pk)
-    return bool(moved)
+    """A second person releases a large bulk order (P15)."""
+    return intents.approve(PLACEMENT, bulk, approver, request=request)
 
 
-def publish(bulk_id: int) -> None:
-    def send() -> None:
-        from orders.tasks import place_bulk_order  # tasks imports this module
-
-        try:
-            place_bulk_order.delay(bulk_id)
-        except Exception:  # broker down: the relay re-publishes queued rows
-            log.warning("could not publish bulk order %s; the relay will retry", bulk_id)
-
-    transaction.on_commit(send)
+def waiting_for_broker(bulk: BulkOrder) -> bool:
+    return intents.waiting_for_broker(PLACEMENT, bulk)
 
 
 def place(bulk_id: int) -> str:
     """One placing attempt; raises `RetryLater` on transient failures."""
-    with advisory_lock("orders.bulk", bulk_id) as acquired:
-        if not acquired:
-            return "busy"
-        bulk = BulkOrder.objects.filter(pk=bulk_id).first()
-        if bulk is None or bulk.placing_state not in PLACING_ACTIVE_STATES:
-            return bulk.placing_state if bulk else "missing"
-        attempts = bulk.placing_attempts + 1
-        if attempts > int(settings.ORDERS_PLACING_MAX_ATTEMPTS):
-            _finish(bulk, PlacingState.DEAD, "Stopped after too many attempts.")
-            return PlacingState.DEAD
-        previous = bulk.placing_state
-        BulkOrder.objects.filter(pk=bulk.pk).update(
-            placing_attempts=attempts,
-            placing_state=PlacingState.PLACING,
-            placing_touched_at=timezone.now(),
-        )
-        client = get_client()
-        try:
-            created = None
-            if attempts > 1 or previous != PlacingState.QUEUED:
-                created = _find(bulk.customer_reference)
-            if created is None:
-                created = client.create_inexplicit_order(
-                    ordering_groups=bulk.requested_groups,
-                    customer_reference=bulk.customer_reference,
-                    connection_id=bulk.connection_id or None,
-                    messaging_profile_id=bulk.messaging_profile_id or None,
-                    billing_group_id=bulk.billing_group_id or None,
-                )
-        except AmbiguousCreateError as exc:
-            BulkOrder.objects.filter(pk=bulk.pk).update(
-                placing_state=PlacingState.UNKNOWN, placing_error=str(exc)[:2000]
-            )
-            raise RetryLater("outcome unknown; reconcile next", countdown=5) from exc
-        except TelnyxError as exc:
-            if exc.permanent:
-                _finish(bulk, PlacingState.FAILED, str(exc)[:2000])
-                return PlacingState.FAILED
-            BulkOrder.objects.filter(pk=bulk.pk).update(
-                placing_state=PlacingState.QUEUED, placing_error=str(exc)[:2000]
-            )
-            raise RetryLater(str(exc), countdown=exc.retry_after) from exc
-        now = timezone.now()
-        BulkOrder.objects.filter(pk=bulk.pk).update(
-            telnyx_id=str(g(created, "id")),
-            placing_state=PlacingState.PLACED,
-            placing_error="",
-            placed_at=now,
-            ordering_groups=plain(g(created, "ordering_groups", [])),
-            telnyx_created_at=parse_ts(g(created, "created_at")),
-            telnyx_updated_at=parse_ts(g(created, "updated_at")),
-            last_synced_at=now,
-        )
-        audit.record(
-            bulk.placed_by, "orders.bulk_placed", target=bulk, telnyx_id=str(g(created, "id"))
-        )
-        return PlacingState.PLACED
+    return intents.place(PLACEMENT, bulk_id)
 
 
-def _find(customer_reference: str) -> Any:
+def give_up(bulk_id: int, reason: str) -> str:
+    return intents.give_up(PLACEMENT, bulk_id, reason)
+
+
+def _create(bulk: BulkOrder) -> Any:
+    return get_client().create_inexplicit_order(
+        ordering_groups=bulk.requested_groups,
+        customer_reference=bulk.customer_reference,
+        connection_id=bulk.connection_id or None,
+        messaging_profile_id=bulk.messaging_profile_id or None,
+        billing_group_id=bulk.billing_group_id or None,
+    )
+
+
+def _find(bulk: BulkOrder) -> Any:
     """The inexplicit order with our reference, if Telnyx has one (its list has no filter)."""
     for candidate in get_client().iter_inexplicit_orders():
-        if g(candidate, "customer_reference") == customer_reference:
+        if g(candidate, "customer_reference") == bulk.customer_reference:
             return candidate
     return None
 
 
-def give_up(bulk_id: int, reason: str) -> None:
-    bulk = BulkOrder.objects.filter(pk=bulk_id).first()
-    if bulk is not None and bulk.placing_state in PLACING_ACTIVE_STATES:
-        _finish(bulk, PlacingState.FAILED_EXHAUSTED, reason)
-
-
-def _finish(bulk: BulkOrder, state: str, error: str) -> None:
-    BulkOrder.objects.filter(pk=bulk.pk, placing_state__in=PLACING_ACTIVE_STATES).update(
-        placing_state=state, placing_error=error
+def _adopt(bulk: BulkOrder, created: Any) -> None:
+    now = timezone.now()
+    BulkOrder.objects.filter(pk=bulk.pk).update(
+        telnyx_id=str(g(created, "id")),
+        placing_error="",
+        placed_at=now,
+        ordering_groups=plain(g(created, "ordering_groups", [])),
+        telnyx_created_at=parse_ts(g(created, "created_at")),
+        telnyx_updated_at=parse_ts(g(created, "updated_at")),
+        last_synced_at=now,
     )
-    audit.record(bulk.placed_by, f"orders.bulk_{state}", target=bulk, error=error[:200])
+    intents.mark_placed(PLACEMENT, bulk, str(g(created, "id")))
+
+
+PLACEMENT = intents.Placement(
+    model=BulkOrder,
+    job=JOB,
+    audit_prefix="orders.bulk",
+    find=_find,
+    create=_create,
+    adopt=_adopt,
+)
 
 
 def refresh(bulk: BulkOrder) -> bool:
@@ -264,17 +190,6 @@ def refresh_open_bulk_orders() -> None:
             refresh(bulk)
         except TelnyxError as exc:
             log.warning("bulk order %s could not be refreshed: %s", bulk.pk, exc)
-
-
-def stale_intents(older_than: timedelta) -> list[int]:
-    cutoff = timezone.now() - older_than
-    return list(
-        BulkOrder.objects.filter(
-            Q(placing_touched_at__lt=cutoff)
-            | Q(placing_touched_at__isnull=True, created_at__lt=cutoff),
-            placing_state__in=PLACING_ACTIVE_STATES,
-        ).values_list("pk", flat=True)[:100]
-    )
 
 
 def group_progress(bulk: BulkOrder) -> list[dict[str, Any]]:

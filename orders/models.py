@@ -73,8 +73,16 @@ class BulkOrder(models.Model):
     placed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="approved_bulk_orders",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     placed_at = models.DateTimeField(null=True, blank=True)
+    placing_finished_at = models.DateTimeField(null=True, blank=True)
     telnyx_created_at = models.DateTimeField(null=True, blank=True)
     telnyx_updated_at = models.DateTimeField(null=True, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)

@@ -8,50 +8,55 @@ jitter and capped below the broker's visibility timeout (P14, P21).
 from __future__ import annotations
 
 import logging
-import random
 from datetime import timedelta
+from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 
-from orders import bulk, placing, sync, webhooks
-from orders.models import BulkOrder
-from orders.placing import RetryLater, advisory_lock
+from orders import bulk, intents, placing, reconcile, sync, webhooks
+from orders.models import PLACING_FINAL_STATES, BulkOrder, PlacingState
+from portal import outbox
+from portal.backoff import task_countdown
+from portal.locks import advisory_lock
 from portal.telnyx.errors import TelnyxError
 
 log = logging.getLogger(__name__)
 
 
-def _countdown(retries: int, asked: float | None = None) -> int:
-    """Exponential backoff with jitter, at least what Telnyx asked, capped (P13, P21)."""
-    base = min(60.0, 2.0**retries) * (0.5 + random.random() / 2)  # noqa: S311 - jitter only
-    wait = max(base, asked or 0.0)
-    return int(min(wait, float(settings.CELERY_MAX_COUNTDOWN)))
+def _run_placement(task: Any, placement: intents.Placement, pk: int) -> str:
+    """One delivery of a placing job: count it, place, retry or settle, tell the outbox."""
+    outbox.begin(placement.job, pk)  # the crash cap is the intent's own attempt counter
+    try:
+        state = intents.place(placement, pk)
+    except intents.RetryLater as exc:
+        if task.request.retries + 1 >= int(settings.ORDERS_PLACING_MAX_ATTEMPTS):
+            state = intents.give_up(
+                placement, pk, f"Gave up after {task.request.retries + 1} tries: {exc}"
+            )
+        else:
+            countdown = task_countdown(task.request.retries, exc.countdown)
+            outbox.end(placement.job, pk, retry_in=countdown, error=str(exc))
+            raise task.retry(countdown=countdown) from exc
+    if state in PLACING_FINAL_STATES or state == "missing":
+        outbox.done(placement.job, pk)
+    elif state != "busy":  # (a busy row is another delivery's to report)
+        # The outcome is still unknown: the job stays open and the relay comes back to it.
+        outbox.end(placement.job, pk)
+    return state
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def place_number_order(self, order_id: int) -> str:  # type: ignore[no-untyped-def]
     """Place an order intent at Telnyx (reconciling first when a try may have reached it)."""
-    try:
-        return placing.place(order_id)
-    except RetryLater as exc:
-        if self.request.retries + 1 >= int(settings.ORDERS_PLACING_MAX_ATTEMPTS):
-            placing.give_up(order_id, f"Gave up after {self.request.retries + 1} tries: {exc}")
-            return "failed_exhausted"
-        raise self.retry(countdown=_countdown(self.request.retries, exc.countdown)) from exc
+    return _run_placement(self, placing.PLACEMENT, order_id)
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def place_bulk_order(self, bulk_id: int) -> str:  # type: ignore[no-untyped-def]
     """Submit a bulk (inexplicit) order at Telnyx, then follow it until its groups settle."""
-    try:
-        state = bulk.place(bulk_id)
-    except RetryLater as exc:
-        if self.request.retries + 1 >= int(settings.ORDERS_PLACING_MAX_ATTEMPTS):
-            bulk.give_up(bulk_id, f"Gave up after {self.request.retries + 1} tries: {exc}")
-            return "failed_exhausted"
-        raise self.retry(countdown=_countdown(self.request.retries, exc.countdown)) from exc
-    if state == "placed":
+    state = _run_placement(self, bulk.PLACEMENT, bulk_id)
+    if state == PlacingState.PLACED:
         follow_bulk_order.apply_async((bulk_id, 0), countdown=2)
     return state
 
@@ -79,7 +84,7 @@ def process_webhook_event(self, event_id: int) -> str:  # type: ignore[no-untype
     try:
         return webhooks.process(event_id)
     except TelnyxError as exc:
-        raise self.retry(countdown=_countdown(self.request.retries, exc.retry_after)) from exc
+        raise self.retry(countdown=task_countdown(self.request.retries, exc.retry_after)) from exc
 
 
 @shared_task(acks_late=True)
@@ -91,6 +96,10 @@ def sync_pending_orders() -> dict[str, int]:
             return {"skipped": 1}
         report = sync.sync_pending()
         bulk.refresh_open_bulk_orders()
+        try:
+            reconcile.reconcile_recent_orders()
+        except TelnyxError as exc:
+            log.warning("reconciling recent orders failed: %s", exc)
     return {
         "checked": report.checked,
         "changed_rows": report.changed_rows,
@@ -102,17 +111,11 @@ def sync_pending_orders() -> dict[str, int]:
 
 @shared_task(acks_late=True)
 def relay_outbox() -> dict[str, int]:
-    """Re-publish work whose task was lost (Redis down, worker gone): the outbox relay (P18)."""
-    after = timedelta(seconds=int(settings.ORDERS_RELAY_AFTER_SECONDS))
-    intents = placing.stale_intents(after)
-    for order_id in intents:
-        place_number_order.delay(order_id)
-    bulks = bulk.stale_intents(after)
-    for bulk_id in bulks:
-        place_bulk_order.delay(bulk_id)
+    """Publish again every outbox job and webhook event whose message was lost (P6, P18, P49)."""
+    jobs = outbox.relay()
     events = webhooks.stale_pending_events(
         timedelta(seconds=int(settings.ORDERS_RELAY_EVENTS_AFTER_SECONDS))
     )
     for event_id in events:
         process_webhook_event.delay(event_id)
-    return {"orders": len(intents), "bulk": len(bulks), "events": len(events)}
+    return {"jobs": jobs, "events": len(events)}

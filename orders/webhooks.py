@@ -23,9 +23,11 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
+from orders import reconcile
 from orders.models import ChangeSource, NumberOrder, WebhookEvent, WebhookEventState
+from orders.sync import refresh_order
 from orders.timestamps import parse_ts
-from portal import bounded_json
+from portal import bounded_json, outbox
 from portal.bounded_json import JSONRefused
 from portal.security_events import security_event
 from portal.telnyx.errors import TelnyxError
@@ -40,6 +42,7 @@ log = logging.getLogger(__name__)
 
 ORDER_EVENT_PREFIX = "number_order."
 MAX_ATTEMPTS = 10
+PROCESS_TASK = "orders.tasks.process_webhook_event"
 
 
 @dataclass(frozen=True)
@@ -138,12 +141,8 @@ def publish_in_background(event_id: int) -> None:
 
 
 def publish(event_id: int) -> None:
-    from orders.tasks import process_webhook_event  # tasks imports this module
-
-    try:
-        process_webhook_event.delay(event_id)
-    except Exception:  # broker down: the relay publishes pending rows later (P6)
-        log.warning("could not publish webhook event %s; the relay will retry", event_id)
+    """Hand the event to the broker; when it is down the relay publishes it later (P6)."""
+    outbox.send_task(PROCESS_TASK, event_id)
 
 
 def process(event_id: int) -> str:
@@ -168,17 +167,17 @@ def process(event_id: int) -> str:
         return _mark(event, WebhookEventState.FAILED, f"stored payload unreadable: {exc.reason}")
     data = envelope.get("data") if isinstance(envelope, dict) else None
     payload = (data if isinstance(data, dict) else {}).get("payload") or {}
-    order = _order_for(event.record_id, str(payload.get("customer_reference") or ""))
-    if order is None:
-        return _mark(event, WebhookEventState.IGNORED, "no such order here")
-    if order.last_event_at and event.occurred_at and event.occurred_at <= order.last_event_at:
-        return _mark(event, WebhookEventState.IGNORED, "older than the last event applied")
-    if not order.telnyx_id:
-        # Placing has not recorded the Telnyx id yet; its reconcile step will.
-        return _mark(event, WebhookEventState.IGNORED, "order not placed yet")
-    from orders.sync import refresh_order
-
+    reference = str(payload.get("customer_reference") or "")
+    order = _order_for(event.record_id, reference)
     try:
+        if order is None or not order.telnyx_id:
+            # Telnyx tells us about an order we have not recorded: it may be one whose answer
+            # we never got. Look it up and adopt it if it carries our reference (P50).
+            order = reconcile.adopt_from_webhook(event.record_id, reference)
+            if order is None:
+                return _mark(event, WebhookEventState.IGNORED, "not an order of this portal")
+        if order.last_event_at and event.occurred_at and event.occurred_at <= order.last_event_at:
+            return _mark(event, WebhookEventState.IGNORED, "older than the last event applied")
         refresh_order(order, ChangeSource.WEBHOOK, event_at=event.occurred_at)
     except TelnyxError as exc:
         if exc.permanent:

@@ -429,8 +429,13 @@ ORDERS_SELECTION_MAX = env.int("ORDERS_SELECTION_MAX", default=1000)
 ORDERS_WEBHOOK_MAX_BYTES = env.int("ORDERS_WEBHOOK_MAX_BYTES", default=256 * 1024)
 ORDERS_LIST_PAGE_SIZE = env.int("ORDERS_LIST_PAGE_SIZE", default=50)
 ORDERS_PROGRESS_POLL_SECONDS = env.int("ORDERS_PROGRESS_POLL_SECONDS", default=2)
-# The outbox relay re-publishes intents/events untouched for this long (lost task, dead worker).
-ORDERS_RELAY_AFTER_SECONDS = env.int("ORDERS_RELAY_AFTER_SECONDS", default=120)
+# The outbox relay publishes again a job nobody took for this long (broker down, message lost);
+# a taken job may stay quiet for the task time limit on top (portal/outbox.py, P49).
+OUTBOX_RELAY_AFTER_SECONDS = env.int("OUTBOX_RELAY_AFTER_SECONDS", default=120)
+# The most numbers one bulk order may request.
+ORDERS_BULK_MAX_NUMBERS = env.int("ORDERS_BULK_MAX_NUMBERS", default=10_000)
+# Orders at Telnyx created this recently are checked for our references by the reconciler (P50).
+ORDERS_RECONCILE_WINDOW_HOURS = env.int("ORDERS_RECONCILE_WINDOW_HOURS", default=48)
 # Webhook events still pending this long were never published (Redis down): relay them (P6).
 ORDERS_RELAY_EVENTS_AFTER_SECONDS = env.int("ORDERS_RELAY_EVENTS_AFTER_SECONDS", default=10)
 
@@ -503,6 +508,8 @@ COMPLIANCE_REMINDER_HOURS = [
 ]
 COMPLIANCE_RETENTION_SCAN_SECONDS = env.int("COMPLIANCE_RETENTION_SCAN_SECONDS", default=24 * 3600)
 COMPLIANCE_SUBMISSION_MAX_RETRIES = env.int("COMPLIANCE_SUBMISSION_MAX_RETRIES", default=5)
+# Deliveries of one submission before it is stopped as a crash loop (failed, with Retry; P22).
+COMPLIANCE_SUBMISSION_MAX_ATTEMPTS = env.int("COMPLIANCE_SUBMISSION_MAX_ATTEMPTS", default=5)
 # Absolute base of links in reminder emails.
 COMPLIANCE_PORTAL_URL = env.str("COMPLIANCE_PORTAL_URL", default=f"http://localhost:{WEB_PORT}")
 CELERY_BEAT_SCHEDULE.update(

@@ -6,6 +6,7 @@ Fixtures live in ``tests/fixtures/`` by subject and are registered here.
 pytest_plugins = [
     "tests.fixtures.people",
     "tests.fixtures.celery",
+    "tests.fixtures.broker",
     "tests.fixtures.sandbox",
     "tests.fixtures.contract",
     "tests.fixtures.browser",

@@ -13,13 +13,17 @@ from compliance import profiles
 from compliance.access import get_number, get_sub_order, get_submission
 from compliance.models import ComplianceProfile, RequirementGroupLink
 from compliance.views.privacy import pii_page
+from portal import outbox
 from portal.htmx import HtmxHttpRequest
 from portal.ids import uuid_or_404
-from portal.telnyx.errors import TelnyxError
 
 VIEW = "compliance.view_complianceprofile"
 ADD = "compliance.add_complianceprofile"
 CHANGE = "compliance.change_complianceprofile"
+QUEUE_DOWN = (
+    "Saved. The task queue is not reachable right now; it will be sent to Telnyx as soon as "
+    "it is back. Nothing else to do."
+)
 
 
 class ProfileFromSubmissionForm(forms.Form):
@@ -94,16 +98,21 @@ def build_group(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
             raise Http404("Not found")
     try:
         link = profiles.create_group(
-            profile, sub_order.country_code, sub_order.phone_number_type, ids, request.user
+            profile,
+            sub_order.country_code,
+            sub_order.phone_number_type,
+            ids,
+            request.user,
+            sub_order=sub_order if request.POST.get("attach") else None,
+            number=number,
         )
-        if number is not None:
-            profiles.attach_group(link, request.user, number=number)
-        elif request.POST.get("attach"):
-            profiles.attach_group(link, request.user, sub_order=sub_order)
-    except (profiles.ProfileError, TelnyxError) as exc:
+    except profiles.ProfileError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Requirement group created.")
+        if outbox.deferred(profiles.BUILD_JOB, link.pk):
+            messages.warning(request, QUEUE_DOWN)
+        else:
+            messages.success(request, "The requirement group is being created at Telnyx.")
     return redirect("compliance:profile", profile.public_id)
 
 
@@ -117,6 +126,11 @@ def submit_group(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         raise Http404("Not found")
     try:
         profiles.submit_group(link, request.user)
-    except TelnyxError as exc:
-        messages.error(request, f"Telnyx refused: {exc}")
+    except profiles.ProfileError as exc:
+        messages.error(request, str(exc))
+    else:
+        if outbox.deferred(profiles.SUBMIT_JOB, link.pk):
+            messages.warning(request, QUEUE_DOWN)
+        else:
+            messages.success(request, "The requirement group is being submitted for approval.")
     return redirect("compliance:profile", link.profile.public_id)

@@ -179,6 +179,8 @@ def requirement_form(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
                     messages.success(
                         request, "Submitted. A manager must approve it before it goes to Telnyx."
                     )
+                elif submissions.waiting_for_broker(submission):
+                    messages.warning(request, submissions.SAVED_NOT_SENT)
                 else:
                     messages.success(request, "Submitted. The values are being sent to Telnyx.")
                 target = reverse("compliance:sub-order", args=[sub_order.public_id])
@@ -221,6 +223,9 @@ def submission_retry(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     except submissions.SubmissionError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The submission was queued again.")
+        if submissions.waiting_for_broker(submission):
+            messages.warning(request, submissions.SAVED_NOT_SENT)
+        else:
+            messages.success(request, "The submission was queued again.")
     target = reverse("compliance:sub-order", args=[submission.sub_order.public_id])
     return HttpResponseClientRedirect(target) if request.htmx else redirect(target)

@@ -14,8 +14,8 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from orders import bulk as bulk_logic
 from orders.access import get_bulk_order
 from orders.forms import BulkOrderForm, bulk_group_formset
+from orders.intents import SAVED_NOT_SENT, OrderOptions, PlacingRefused
 from orders.models import PLACING_ACTIVE_STATES, BulkOrder, PlacingState
-from orders.placing import OrderOptions, PlacingRefused
 from portal.htmx import HtmxHttpRequest
 
 
@@ -45,6 +45,8 @@ def bulk_new(request: HtmxHttpRequest) -> HttpResponse:
         except PlacingRefused as exc:
             form.add_error(None, str(exc))
         else:
+            if bulk_logic.waiting_for_broker(bulk):
+                messages.warning(request, SAVED_NOT_SENT)
             url = bulk.get_absolute_url()
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     recent = BulkOrder.objects.select_related("placed_by").order_by("-created_at")[:20]
@@ -100,6 +102,8 @@ def bulk_approve(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     try:
         if not bulk_logic.approve(bulk, request.user, request=request):
             messages.info(request, "This bulk order was not waiting for approval.")
+        elif bulk_logic.waiting_for_broker(bulk):
+            messages.warning(request, SAVED_NOT_SENT)
     except PlacingRefused as exc:
         messages.error(request, str(exc))
     url = bulk.get_absolute_url()

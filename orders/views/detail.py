@@ -15,8 +15,9 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from orders.access import get_order, get_sub_order
 from orders.cancelling import CancelRefused, cancel_sub_order
 from orders.forms import CancelSubOrderForm
+from orders.intents import SAVED_NOT_SENT
 from orders.models import NumberOrder, NumberStatusChange, PlacingState, SyncRun
-from orders.placing import PlacingRefused, approve
+from orders.placing import PlacingRefused, approve, waiting_for_broker
 from orders.selection import SelectedNumber, Selection, SelectionFull
 from orders.sync import refresh_order
 from portal.htmx import HtmxHttpRequest
@@ -97,6 +98,8 @@ def order_approve(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     try:
         if not approve(order, request.user, request=request):
             messages.info(request, "This order was not waiting for approval.")
+        elif waiting_for_broker(order):
+            messages.warning(request, SAVED_NOT_SENT)
     except PlacingRefused as exc:
         messages.error(request, str(exc))
     return HttpResponseClientRedirect(order.get_absolute_url()) if request.htmx else redirect(order)

@@ -13,8 +13,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from orders import review as review_logic
 from orders.forms import PlaceOrderForm
+from orders.intents import SAVED_NOT_SENT
 from orders.models import NumberReservation
-from orders.placing import OrderOptions, PlacingRefused, create_intent
+from orders.placing import OrderOptions, PlacingRefused, create_intent, waiting_for_broker
 from orders.selection import Selection
 from portal.htmx import HtmxHttpRequest
 from portal.ids import parse_uuid, uuid_or_404
@@ -61,6 +62,8 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
             if created:
                 selection.remove(n["phone_number"] for n in order.requested_numbers)
                 request.session.pop(RESERVATION_KEY, None)
+                if waiting_for_broker(order):
+                    messages.warning(request, SAVED_NOT_SENT)
             url = order.get_absolute_url()
             if request.htmx:
                 return HttpResponseClientRedirect(url)

@@ -165,16 +165,7 @@ class SandboxApp:
         script = faults.take_script(sb.scripts, method, path) or {}
         action = script.get("action")
         if action == "status":
-            status = script["status"]
-            payload = script.get("body") or envelope(
-                [
-                    error(
-                        SCRIPT_CODES.get(status, "10007" if status >= 500 else "10015"),
-                        f"Scripted failure ({status}).",
-                    )
-                ]
-            )
-            return json_response(status, payload, {**rate_headers, **(script.get("headers") or {})})
+            return self._scripted_status(script, rate_headers)
         if action == "hold":
             await asyncio.sleep(float(script.get("seconds", 5)))
         if action == "drop_before_commit":
@@ -196,7 +187,21 @@ class SandboxApp:
             await asyncio.sleep(float(script.get("seconds", 5)))
         elif action == "drop_after_commit":
             return Dropped()
+        elif action == "status_after_commit":
+            return self._scripted_status(script, rate_headers)
         return response
+
+    def _scripted_status(self, script: dict[str, Any], rate_headers: dict[str, str]) -> Response:
+        status = script["status"]
+        payload = script.get("body") or envelope(
+            [
+                error(
+                    SCRIPT_CODES.get(status, "10007" if status >= 500 else "10015"),
+                    f"Scripted failure ({status}).",
+                )
+            ]
+        )
+        return json_response(status, payload, {**rate_headers, **(script.get("headers") or {})})
 
     def dispatch(
         self,

@@ -4,7 +4,8 @@ Rate limiting is a one-second fixed window on real time; every response carries
 ``x-ratelimit-limit``, ``x-ratelimit-remaining`` and ``x-ratelimit-reset`` (seconds until the
 window resets, as Telnyx documents it) and the 429 carries ``Retry-After``.
 Scripts (``POST /_sandbox/script``) fire on the next matching requests; ``path`` may use
-shell wildcards (``/v2/number_orders/*``).
+shell wildcards (``/v2/number_orders/*``). ``status`` answers an error before doing anything;
+``status_after_commit`` does the work, then answers the error instead (a 5xx that bought).
 """
 
 from __future__ import annotations
@@ -15,7 +16,14 @@ import time
 from typing import Any
 
 NOMINAL_LIMIT = 1000
-ACTIONS = ("status", "delay_after_commit", "drop_before_commit", "drop_after_commit", "hold")
+ACTIONS = (
+    "status",
+    "status_after_commit",
+    "delay_after_commit",
+    "drop_before_commit",
+    "drop_after_commit",
+    "hold",
+)
 
 
 class RateLimiter:
@@ -50,7 +58,9 @@ def validate_script(data: dict[str, Any]) -> str | None:
         return f"action must be one of {', '.join(ACTIONS)}"
     if not isinstance(data.get("path"), str) or not data["path"].startswith("/"):
         return "path must be a request path such as /v2/number_orders"
-    if data["action"] == "status" and not isinstance(data.get("status"), int):
+    if data["action"] in ("status", "status_after_commit") and not isinstance(
+        data.get("status"), int
+    ):
         return "status needs an integer status"
     return None
 

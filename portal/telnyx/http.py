@@ -32,6 +32,7 @@ from urllib.parse import quote_plus
 import httpx
 
 from portal import bounded_json
+from portal.backoff import backoff
 from portal.telnyx.errors import (
     NetworkError,
     RateLimitedError,
@@ -67,8 +68,7 @@ class RetryPolicy:
     def backoff(self, attempt: int, rng: random.Random) -> float:
         """Capped exponential backoff with "equal jitter": the gaps grow, yet callers that
         failed together do not retry in lockstep."""
-        ceiling = min(self.backoff_max, self.backoff_base * (2 ** (attempt - 1)))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+        return backoff(attempt, self.backoff_base, self.backoff_max, rng)
 
 
 def header_map(response: httpx.Response) -> dict[str, str]:

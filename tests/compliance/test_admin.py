@@ -7,6 +7,9 @@ from django.urls import reverse
 
 from compliance import submission as submissions
 from compliance.models import AuditEntry, Submission, SubmissionPolicy
+from compliance.policy import PolicyRefused, change_four_eyes
+from portal.roles import MANAGERS
+from tests.fixtures.people import make_person, signed_in_client
 
 pytestmark = pytest.mark.django_db
 
@@ -66,12 +69,33 @@ def test_a_decision_needs_a_reason(sub_order, alice, maria_client):
     assert waiting.status == Submission.Status.AWAITING_APPROVAL
 
 
-def test_four_eyes_is_on_by_default_and_switching_it_is_audited(maria_client):
+def test_p15_one_manager_alone_cannot_switch_four_eyes_off(maria, maria_client, alice):
     assert SubmissionPolicy.current().four_eyes_required is True
     url = reverse("admin:compliance_submissionpolicy_change", args=[1])
     response = maria_client.post(url, {})  # unticked checkbox = off
     assert response.status_code == 302
+    policy = SubmissionPolicy.current()
+    assert policy.four_eyes_required is True and policy.off_requested_by == maria
+    assert AuditEntry.objects.get(action="submission_policy.off_requested").actor_label == "maria"
+    # Asking again does not confirm one's own request.
+    maria_client.post(url, {})
+    assert SubmissionPolicy.current().four_eyes_required is True
+    # A submission made now still waits for a manager.
+    with pytest.raises(PolicyRefused):
+        change_four_eyes(alice, False)
+
+    second = make_person("mona", MANAGERS, is_staff=True)
+    assert signed_in_client(second).post(url, {}).status_code == 302
     assert SubmissionPolicy.current().four_eyes_required is False
     entry = AuditEntry.objects.get(action="submission_policy.changed")
-    assert entry.actor_label == "maria"
-    assert entry.details == {"four_eyes_required": False}
+    assert entry.actor_label == "mona"
+    assert entry.details == {"four_eyes_required": False, "requested_by": "maria"}
+
+
+def test_turning_four_eyes_back_on_takes_one_manager_and_is_audited(maria, maria_client):
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    url = reverse("admin:compliance_submissionpolicy_change", args=[1])
+    assert maria_client.post(url, {"four_eyes_required": "on"}).status_code == 302
+    assert SubmissionPolicy.current().four_eyes_required is True
+    entry = AuditEntry.objects.get(action="submission_policy.changed")
+    assert entry.details == {"four_eyes_required": True}

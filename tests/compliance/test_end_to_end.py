@@ -6,7 +6,10 @@ worker subprocess run the submission chain, and moves the sandbox clock instead 
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -216,6 +219,8 @@ def test_p19_killing_the_worker_mid_patch_submits_once_with_identical_bodies(
             "CELERY_VISIBILITY_TIMEOUT": str(VISIBILITY_TIMEOUT),
         }
     )
+    # Telnyx must not finish vetting the first PATCH before the redelivered one arrives.
+    sandbox.configure(vetting_seconds=120)
     submission, patch_path = submit_with_patch_held(sandbox, worker, alice, alice_client, 5)
     worker.kill()
     started = time.monotonic()
@@ -294,3 +299,200 @@ def test_a_telnyx_outage_is_retried_then_reported_and_the_user_retry_succeeds(
     assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 1
     bodies = {r["body"] for r in sandbox.requests(path=patch_path, method="PATCH")}
     assert len(bodies) == 1  # every attempt sent the same stored payload
+
+
+def _worker_env(sandbox, vault_root, **extra: str) -> dict[str, str]:
+    return {
+        "TELNYX_API_BASE": sandbox.base_url,
+        "TELNYX_API_KEY": sandbox.api_key,
+        "DOCUMENT_STORAGE_ROOT": str(vault_root),
+        "DOCUMENT_ENCRYPTION_KEYS": ",".join(settings.DOCUMENT_ENCRYPTION_KEYS),
+        **extra,
+    }
+
+
+@pytest.mark.timeout(120)
+def test_p49_approving_while_redis_is_down_is_saved_and_sent_once_when_it_is_back(
+    sandbox, celery_worker_factory, private_broker, vault_root, alice, alice_client, maria_client
+):
+    from orders.tasks import relay_outbox
+
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+
+    private_broker.stop()  # Redis is really down: connections are refused
+    url = reverse("admin:compliance_submission_decide", args=[submission.pk, "approve"])
+    response = maria_client.post(url, {"reason": "Matches the contract"}, follow=True)
+    assert response.status_code == 200
+    assert "will be sent to Telnyx as soon as it is back" in response.content.decode()
+    submission.refresh_from_db()
+    assert submission.status == Submission.Status.QUEUED and submission.decided_by is not None
+
+    private_broker.start()
+    worker = celery_worker_factory(_worker_env(sandbox, vault_root, **private_broker.worker_env))
+    assert relay_outbox()["jobs"] == 1  # the beat entry's next run
+    try:
+        wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
+    except AssertionError as exc:
+        raise AssertionError(worker.log_text()[-4000:]) from exc
+    assert len(sandbox.requests(path=patch_path, method="PATCH")) == 1
+    assert relay_outbox()["jobs"] == 0
+    assert len(sandbox.requests(path=patch_path, method="PATCH")) == 1
+
+
+def pool_children(pid: int) -> list[int]:
+    """The worker's pool processes (children of its main process)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(c) for c in children]
+
+
+@pytest.mark.chaos
+@pytest.mark.timeout(150)
+def test_p22_a_submission_that_keeps_killing_its_worker_stops_visibly_and_can_be_retried(
+    sandbox, celery_worker_factory, private_broker, vault_root, alice, alice_client
+):
+    """Every PATCH kills the pool process that sends it (as an OOM killer would), so the
+    message is redelivered (reject_on_worker_lost): a real crash loop. It must end."""
+    from compliance.models import SubmissionPolicy
+    from portal.celery import app
+    from portal.models import OutboxMessage
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    worker = celery_worker_factory(
+        _worker_env(
+            sandbox, vault_root, COMPLIANCE_SUBMISSION_MAX_ATTEMPTS="3", **private_broker.worker_env
+        )
+    )
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    # Held PATCHes are applied once their hold ends: keep that after the test, and vetting off.
+    sandbox.configure(vetting_seconds=300)
+    sandbox.script(method="PATCH", path=patch_path, action="hold", seconds=90, times=20)
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+    killed = 0
+    deadline = time.monotonic() + 100
+    while submission.status != Submission.Status.FAILED:
+        assert time.monotonic() < deadline, worker.log_text()[-4000:]
+        if len(sandbox.requests(path=patch_path, method="PATCH")) > killed:
+            for child in pool_children(worker.pid):
+                os.kill(child, signal.SIGKILL)
+            killed += 1
+        time.sleep(0.1)
+        submission.refresh_from_db()
+    assert "Stopped after the worker failed 3 times" in submission.error
+    assert killed == 3
+    assert private_broker.queued() == 0
+    assert app.control.ping(destination=[worker.hostname], timeout=2)  # the worker lives on
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.DONE
+    page = alice_client.get(reverse("compliance:sub-order", args=[sub_order.public_id]))
+    assert reverse("compliance:submission-retry", args=[submission.public_id]) in (
+        page.content.decode()
+    )
+
+    sandbox.reset()  # whatever killed the worker is fixed
+    sandbox.configure(vetting_seconds=300)
+    retry_url = reverse("compliance:submission-retry", args=[submission.public_id])
+    assert alice_client.post(retry_url).status_code == 302
+    wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+
+
+@pytest.mark.chaos
+@pytest.mark.timeout(150)
+def test_p18_jobs_lost_by_a_redis_shutdown_nosave_are_relayed_and_done_once(
+    sandbox, celery_worker_factory, private_broker, vault_root, alice, alice_client
+):
+    """Queued messages vanish with ``SHUTDOWN NOSAVE``; the outbox rows in PostgreSQL bring
+    back both the order and the submission: one POST /number_orders, one PATCH."""
+    import uuid
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from compliance.models import SubmissionPolicy
+    from orders.models import NumberOrder, PlacingState
+    from orders.placing import OrderOptions, create_intent
+    from orders.selection import SelectedNumber, Selection
+    from orders.tasks import relay_outbox
+    from portal import outbox
+
+    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
+    sub_order = place_sandbox_order(sandbox, alice).sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    document_id = upload(alice_client, sub_order)
+    assert submit(alice_client, sub_order, form_data(sub_order, document_id)).status_code == 302
+    submission = Submission.objects.get()
+    selection = Selection({})
+    selection.add(SelectedNumber(p, "US", "local") for p in sandbox.search("US", "local", 1))
+    order, _ = create_intent(alice, str(uuid.uuid4()), selection, OrderOptions())
+    assert private_broker.queued() == 2  # both published, no worker yet
+
+    private_broker.shutdown_nosave()
+    private_broker.start()
+    assert private_broker.queued() == 0
+    worker = celery_worker_factory(_worker_env(sandbox, vault_root, **private_broker.worker_env))
+    later = timezone.now() + outbox.relay_after() + timedelta(seconds=1)
+    with time_machine.travel(later, tick=True):
+        assert relay_outbox()["jobs"] == 2  # the beat entry, once the relay interval passed
+    try:
+        wait_for_status(submission, Submission.Status.SUBMITTED, timeout=60)
+    except AssertionError as exc:
+        raise AssertionError(worker.log_text()[-4000:]) from exc
+    deadline = time.monotonic() + 60
+    while NumberOrder.objects.get(pk=order.pk).placing_state != PlacingState.PLACED:
+        assert time.monotonic() < deadline, worker.log_text()[-4000:]
+        time.sleep(0.2)
+    posts = sandbox.requests(path="/v2/number_orders", method="POST")
+    assert len([p for p in posts if order.customer_reference in p["body"]]) == 1
+    assert len(sandbox.requests(path=patch_path, method="PATCH")) == 1
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+
+
+def test_a_resubmission_after_a_decline_sends_the_corrected_document_and_address(
+    sandbox, worker, alice, alice_client, maria_client
+):
+    """The corrected document and address are new objects at Telnyx, and the PATCH carries
+    their ids, not the declined ones."""
+    import json
+
+    from compliance.models import SubmissionItem
+
+    order = place_sandbox_order(sandbox, alice)
+    sub_order = order.sub_orders.get()
+    patch_path = f"/v2/sub_number_orders/{sub_order.telnyx_id}"
+    first_document = upload(alice_client, sub_order)
+    first = fill_and_get_approved(
+        alice_client,
+        maria_client,
+        sub_order,
+        form_data(sub_order, first_document, name="REJECT AG"),
+    )
+    sandbox.advance(5)
+    refresh_sub_order(sub_order)
+    assert sub_order.numbers.get().requirements_status == "requirement-info-exception"
+
+    second_document = upload(alice_client, sub_order, name="corrected-bill.pdf")
+    corrected = form_data(
+        sub_order, second_document, name="Acme AG", street_address="Unter den Linden 1"
+    )
+    second = fill_and_get_approved(alice_client, maria_client, sub_order, corrected)
+    assert second.status == Submission.Status.SUBMITTED, second.error
+
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 2
+    assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 2
+    old_ids = set(
+        SubmissionItem.objects.filter(submission=first).values_list("telnyx_id", flat=True)
+    )
+    new_ids = set(
+        SubmissionItem.objects.filter(submission=second).values_list("telnyx_id", flat=True)
+    )
+    assert len(new_ids) == 2 and not (old_ids & new_ids)
+    last_patch = json.loads(sandbox.requests(path=patch_path, method="PATCH")[-1]["body"])
+    sent = {r["field_value"] for r in last_patch["regulatory_requirements"]}
+    assert new_ids <= sent and not (old_ids & sent)

@@ -64,14 +64,15 @@ def test_p35_staff_cannot_create_profiles(submitted, alice_client):
 
 
 def test_a_profile_becomes_a_requirement_group_attached_to_a_pending_sub_order(
-    sandbox, submitted, alice, maria, maria_client
+    sandbox, submitted, alice, maria, maria_client, django_capture_on_commit_callbacks
 ):
     profile = profiles.profile_from_submission("Acme", "business", submitted.values, maria)
     other = place_sandbox_order(sandbox, alice).sub_orders.get()
-    response = maria_client.post(
-        reverse("compliance:profile-group", args=[profile.public_id]),
-        {"sub_order": str(other.public_id), "attach": "1"},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the worker builds it (eager here)
+        response = maria_client.post(
+            reverse("compliance:profile-group", args=[profile.public_id]),
+            {"sub_order": str(other.public_id), "attach": "1"},
+        )
     assert response.status_code == 302
     link = RequirementGroupLink.objects.get()
     assert link.telnyx_id
@@ -106,14 +107,17 @@ def test_the_catalogue_is_cached_from_telnyx(sandbox, db):
     } in name.applies_to or name.applies_to
 
 
-def test_a_group_can_be_attached_to_one_number_only(sandbox, submitted, alice, maria, maria_client):
+def test_a_group_can_be_attached_to_one_number_only(
+    sandbox, submitted, alice, maria, maria_client, django_capture_on_commit_callbacks
+):
     profile = profiles.profile_from_submission("Acme", "business", submitted.values, maria)
     other = place_sandbox_order(sandbox, alice, count=2).sub_orders.get()
     number = other.numbers.order_by("phone_number").first()
-    response = maria_client.post(
-        reverse("compliance:profile-group", args=[profile.public_id]),
-        {"sub_order": str(other.public_id), "number": str(number.public_id)},
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = maria_client.post(
+            reverse("compliance:profile-group", args=[profile.public_id]),
+            {"sub_order": str(other.public_id), "number": str(number.public_id)},
+        )
     assert response.status_code == 302
     link = RequirementGroupLink.objects.get()
     assert link.attached_to == [str(number.public_id)]
@@ -125,3 +129,35 @@ def test_a_group_can_be_attached_to_one_number_only(sandbox, submitted, alice, m
         )
         == []
     )
+
+
+def test_a_group_submission_goes_through_the_worker_and_a_retried_build_creates_nothing_twice(
+    sandbox, submitted, alice, maria, maria_client, django_capture_on_commit_callbacks
+):
+    from compliance.tasks import build_requirement_group
+
+    profile = profiles.profile_from_submission("Acme", "business", submitted.values, maria)
+    other = place_sandbox_order(sandbox, alice).sub_orders.get()
+    ids = [r["requirement_id"] for r in other.regulatory_requirements]
+    link = profiles.create_group(profile, "DE", "local", ids, maria, sub_order=other)
+    page = maria_client.get(reverse("compliance:profile", args=[profile.public_id]))
+    assert 'data-pending-job="build"' in page.content.decode()
+    sandbox.clear_requests()
+    build_requirement_group.apply(args=[link.pk])
+    # A duplicate delivery of the same job after it finished changes nothing.
+    RequirementGroupLink.objects.filter(pk=link.pk).update(pending_job="build")
+    build_requirement_group.apply(args=[link.pk])
+    link.refresh_from_db()
+    assert link.telnyx_id and link.pending_job == "" and not link.error
+    assert len(sandbox.requests(path="/v2/requirement_groups", method="POST")) == 1
+    assert len(sandbox.requests(path="/v2/documents", method="POST")) == 1
+    assert len(sandbox.requests(path="/v2/addresses", method="POST")) == 1
+
+    RequirementGroupLink.objects.filter(pk=link.pk).update(status="unapproved")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = maria_client.post(reverse("compliance:group-submit", args=[link.public_id]))
+    assert response.status_code == 302
+    path = f"/v2/requirement_groups/{link.telnyx_id}/submit_for_approval"
+    assert len(sandbox.requests(path=path, method="POST")) == 1
+    link.refresh_from_db()
+    assert link.pending_job == "" and not link.error

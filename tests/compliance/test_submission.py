@@ -208,7 +208,7 @@ def test_p16_a_duplicate_delivery_waits_while_another_worker_holds_the_submissio
     from celery.exceptions import Retry
 
     from compliance.tasks import step_lock, upload_submission_documents
-    from orders.placing import advisory_lock
+    from portal.locks import advisory_lock
 
     SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
     document_id = upload(alice_client, de_sub_order)

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from orders import placing
 from orders.models import NumberOrder, PlacingState, SubNumberOrder
 from orders.placing import OrderOptions, PlacingRefused, create_intent, errors_per_number
 from orders.selection import SelectedNumber, Selection
 from orders.tasks import relay_outbox
+from portal import outbox
 from portal.telnyx import reset_client
 from portal.telnyx.errors import ErrorDetail, InvalidRequestError
 
@@ -93,7 +96,10 @@ def test_p9_a_double_click_places_one_order(sandbox, orders_worker, alice_client
     assert retry.status_code == 200 and retry["HX-Redirect"].startswith("/orders/")
     order = wait_placed(intent)
     assert NumberOrder.objects.filter(customer_reference=intent).count() == 1
-    time.sleep(1)
+    # Every delivery of the job has reported back once its outbox row is done.
+    wait_for(
+        lambda: outbox.state_of(placing.JOB, order.pk).state == "done", 10, "the job to finish"
+    )
     assert len(number_order_posts(sandbox)) == 1
     assert len(sandbox_orders_with_reference(sandbox, intent)) == 1
     assert order.placing_state == PlacingState.PLACED
@@ -116,8 +122,10 @@ def test_p10_a_worker_killed_during_the_post_leaves_exactly_one_order(
     assert NumberOrder.objects.get(customer_reference=intent).placing_state == PlacingState.PLACING
     celery_worker_factory(env)
     # The outbox relay (a beat task) re-publishes the intent nobody finished (P18).
-    settings.ORDERS_RELAY_AFTER_SECONDS = 0
-    assert relay_outbox()["orders"] == 1
+    # Once the job has been quiet for longer than the task time limit plus the relay interval.
+    later = timezone.now() + outbox.lease() + timedelta(seconds=1)
+    with time_machine.travel(later, tick=True):
+        assert relay_outbox()["jobs"] == 1
     order = wait_placed(intent, timeout=60)
     assert order.placing_state == PlacingState.PLACED
     assert len(number_order_posts(sandbox)) == 1
@@ -266,7 +274,7 @@ def test_the_review_place_form_is_not_shown_for_an_empty_selection(alice_client)
 
 
 @pytest.mark.django_db
-def test_p22_an_intent_that_keeps_crashing_its_worker_is_stopped(alice, settings):
+def test_p22_an_intent_that_keeps_crashing_its_worker_is_stopped(sandbox, alice, settings):
     settings.ORDERS_PLACING_MAX_ATTEMPTS = 3
     order = _intent(alice, ["+15550000001"])
     NumberOrder.objects.filter(pk=order.pk).update(
@@ -278,8 +286,8 @@ def test_p22_an_intent_that_keeps_crashing_its_worker_is_stopped(alice, settings
 
 
 def test_p13_a_retry_waits_at_least_as_long_as_telnyx_asked():
-    from orders.tasks import _countdown
+    from portal.backoff import task_countdown
 
-    assert all(_countdown(0, asked=7) >= 7 for _ in range(20))
-    assert all(1 <= _countdown(3) <= 8 for _ in range(20))
-    assert _countdown(30, asked=10_000) <= 600
+    assert all(task_countdown(0, asked=7) >= 7 for _ in range(20))
+    assert all(4 <= task_countdown(3) <= 8 for _ in range(20))
+    assert task_countdown(30, asked=10_000) <= 600

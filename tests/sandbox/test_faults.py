@@ -69,6 +69,21 @@ def test_a_drop_after_commit_creates_the_order_but_loses_the_answer(api: Api, sa
     assert found["meta"]["total_results"] == 1
 
 
+def test_a_status_after_commit_creates_the_order_and_answers_the_error(api: Api, sandbox) -> None:
+    numbers = api.search("US", "local", 1)
+    sandbox.script(
+        method="POST", path="/v2/number_orders", action="status_after_commit", status=503
+    )
+    reference = "bought-" + numbers[0]
+    response = sandbox.http.post(
+        "/number_orders",
+        json={"customer_reference": reference, "phone_numbers": [{"phone_number": numbers[0]}]},
+    )
+    assert response.status_code == 503
+    found = api.ok(api.get("/number_orders", params={"filter[customer_reference]": reference}))
+    assert found["meta"]["total_results"] == 1
+
+
 def test_a_drop_before_commit_creates_nothing(api: Api, sandbox) -> None:
     numbers = api.search("US", "local", 1)
     sandbox.script(method="POST", path="/v2/number_orders", action="drop_before_commit")
