@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from compliance.views import comments, deadlines, documents, profiles, requirements
+from compliance.views import comments, dashboard, deadlines, documents, profiles, requirements
 
 app_name = "compliance"
 
 urlpatterns = [
     path("deadlines/", deadlines.board, name="deadlines"),
+    path("picture/", dashboard.dashboard_page, name="dashboard"),
     path("sub-orders/<uuid:public_id>/", requirements.sub_order_page, name="sub-order"),
     path(
         "sub-orders/<uuid:public_id>/requirements",
