@@ -404,6 +404,27 @@ ORDERS_PROGRESS_POLL_SECONDS = env.int("ORDERS_PROGRESS_POLL_SECONDS", default=2
 ORDERS_RELAY_AFTER_SECONDS = env.int("ORDERS_RELAY_AFTER_SECONDS", default=120)
 # Webhook events still pending this long were never published (Redis down): relay them (P6).
 ORDERS_RELAY_EVENTS_AFTER_SECONDS = env.int("ORDERS_RELAY_EVENTS_AFTER_SECONDS", default=10)
+# Sub number orders CSV reports (orders/reports.py): kept encrypted in the private root for
+# this many days; an unfinished report untouched this long is published again (lost message).
+ORDERS_REPORT_ROOT = Path(
+    env.str("ORDERS_REPORT_ROOT", default=str(Path(str(MEDIA_ROOT)) / "reports"))
+)
+ORDERS_REPORT_RETENTION_DAYS = env.int("ORDERS_REPORT_RETENTION_DAYS", default=7)
+ORDERS_REPORT_RECHECK_SECONDS = env.int("ORDERS_REPORT_RECHECK_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "orders-follow-reports": {
+            "task": "orders.tasks.follow_sub_orders_reports",
+            "schedule": 60.0,
+            "options": {"expires": 45},
+        },
+        "orders-report-retention": {
+            "task": "orders.tasks.purge_expired_sub_orders_reports",
+            "schedule": 3600.0,
+            "options": {"expires": 1800},
+        },
+    }
+)
 
 # --- Compliance (owned by the compliance app) ------------------------------------------------
 # Identity documents: private, encrypted at rest (P26-P33, P45). Keys are Fernet keys, newest
