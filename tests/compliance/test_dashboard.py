@@ -50,7 +50,10 @@ def build_data_set(copies: int = 1, prefix: str = "") -> dict[str, object]:
     for i in range(copies):
         # Order A, US, October: two activated numbers (10 h, 30 h) and one rejected.
         order_a = NumberOrderFactory(created_at=OCT, placed_at=OCT)
-        sub_a = SubNumberOrderFactory(number_order=order_a, country_code="US")
+        # Approved in the end, but only after a second submission.
+        sub_a = SubNumberOrderFactory(
+            number_order=order_a, country_code="US", requirements_met=True
+        )
         n1 = OrderedNumberFactory(
             sub_order=sub_a,
             status="success",
@@ -106,6 +109,7 @@ def build_data_set(copies: int = 1, prefix: str = "") -> dict[str, object]:
         )
         # Not due soon, or not pending: not in the deadline chart.
         OrderedNumberFactory(sub_order=sub_c, country_code="FR", deadline=soon + timedelta(20))
+        OrderedNumberFactory(sub_order=sub_c, country_code="FR", status="cancelled", deadline=soon)
         # Admin comments: one listing two declined values, a second one, a cancellation
         # notice; a user's comment is not a rejection reason.
         for n, body in enumerate(
@@ -268,6 +272,12 @@ def test_the_page_shows_every_charts_figures_in_tables_for_the_chosen_range(alic
         ["2026-11-02", "2", "2", "1", "50%"],
         ["2026-11-09", "1", "0", "0", "—"],
     ]
+    # Another range shows other orders: only FR was ordered in January 2025.
+    january = alice_client.get(
+        reverse("compliance:dashboard"), {"start": "2025-01-01", "end": "2025-01-31"}
+    ).content.decode()
+    states = _table_rows(january, "Numbers per country by vetting state and by number status")
+    assert [row[:2] for row in states] == [["FR", "3"]]
 
 
 @pytest.mark.django_db
