@@ -19,10 +19,17 @@ number of orders. The definitions, also shown on the page:
 * **submissions**: submissions per week (Monday first); a *first* submission has no
   predecessor, and it was *approved first time* when it went to Telnyx, nobody had to send
   another one for the same target, and the target's requirements are approved.
+
+Aggregating 50,000 numbers still takes hundreds of milliseconds, so the figures of a range are
+cached (Django's cache, Redis) for ``DASHBOARD_CACHE_SECONDS`` and the page says when they were
+computed; the beat task ``warm_dashboard`` recomputes the default range before it expires, so
+the page managers open first is always served from the cache. A cache that is down only makes
+the page slower.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections import Counter, defaultdict
@@ -31,6 +38,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -46,6 +55,8 @@ from django.utils import timezone
 
 from compliance.models import RequirementType, Submission
 from orders.models import NumberStatusChange, OrderedNumber, SubOrderComment
+
+log = logging.getLogger(__name__)
 
 DEADLINE_DAYS = 14
 TOP_REASONS = 10
@@ -156,6 +167,7 @@ class SubmissionRow:
 @dataclass
 class Picture:
     range: DateRange
+    computed_at: datetime | None = None
     states: list[StateRow] = field(default_factory=list)
     vetting_states: list[str] = field(default_factory=list)
     statuses: list[str] = field(default_factory=list)
@@ -170,13 +182,39 @@ class Picture:
 def picture(date_range: DateRange, now: datetime | None = None) -> Picture:
     """Every figure of the dashboard for orders created in ``date_range``."""
     now = now or timezone.now()
-    result = Picture(range=date_range)
+    result = Picture(range=date_range, computed_at=now)
     result.states, result.vetting_states, result.statuses = numbers_by_state(date_range)
     result.activation = activation_times(date_range)
     result.by_requirement, result.by_country = rejection_rates(date_range)
     result.reasons = rejection_reasons(date_range)
     result.deadlines = upcoming_deadlines(now)
     result.submissions = submissions_per_week(date_range)
+    return result
+
+
+def _cache_key(date_range: DateRange) -> str:
+    return f"dashboard:v1:{date_range.start:%Y%m%d}:{date_range.end:%Y%m%d}"
+
+
+def cached_picture(date_range: DateRange, refresh: bool = False) -> Picture:
+    """``picture`` from the cache when it was computed less than DASHBOARD_CACHE_SECONDS ago."""
+    seconds = int(settings.DASHBOARD_CACHE_SECONDS)
+    if seconds <= 0:
+        return picture(date_range)
+    key = _cache_key(date_range)
+    if not refresh:
+        try:
+            hit = cache.get(key)
+        except Exception:  # the cache is down: compute, as without a cache
+            log.warning("dashboard cache unavailable; computing the figures")
+            hit = None
+        if isinstance(hit, Picture):
+            return hit
+    result = picture(date_range)
+    try:
+        cache.set(key, result, seconds)
+    except Exception:  # the cache is down: the figures are still shown
+        log.warning("dashboard cache unavailable; figures not kept")
     return result
 
 

@@ -471,6 +471,15 @@ COMPLIANCE_RETENTION_SCAN_SECONDS = env.int("COMPLIANCE_RETENTION_SCAN_SECONDS",
 COMPLIANCE_SUBMISSION_MAX_RETRIES = env.int("COMPLIANCE_SUBMISSION_MAX_RETRIES", default=5)
 # Absolute base of links in reminder emails.
 COMPLIANCE_PORTAL_URL = env.str("COMPLIANCE_PORTAL_URL", default=f"http://localhost:{WEB_PORT}")
+# The dashboard's figures are cached this long (0: computed on every view); the beat task
+# re-computes the default range at 80% of it, so it is always served from the cache.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+if DASHBOARD_CACHE_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["compliance-warm-dashboard"] = {
+        "task": "compliance.tasks.warm_dashboard",
+        "schedule": float(max(1, DASHBOARD_CACHE_SECONDS * 4 // 5)),
+        "options": {"expires": max(1, DASHBOARD_CACHE_SECONDS // 2)},
+    }
 CELERY_BEAT_SCHEDULE.update(
     {
         "compliance-refresh-catalogue": {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -154,7 +155,7 @@ def dashboard_page(request: HtmxHttpRequest) -> HttpResponse:
     date_range = default
     if form.is_bound and form.is_valid():
         date_range = dashboard.DateRange(form.cleaned_data["start"], form.cleaned_data["end"])
-    picture = dashboard.picture(date_range)
+    picture = dashboard.cached_picture(date_range)
     state_rows = [
         (
             row.country or "(no country)",
@@ -169,6 +170,7 @@ def dashboard_page(request: HtmxHttpRequest) -> HttpResponse:
         "picture": picture,
         "range": date_range,
         "state_rows": state_rows,
+        "cache_minutes": int(settings.DASHBOARD_CACHE_SECONDS) // 60,
         **charts(picture),
     }
     return render(request, "compliance/dashboard.html", context)

@@ -11,10 +11,11 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from compliance import dashboard
+from compliance import dashboard, tasks
 from compliance.models import RequirementType, Submission
 from orders.models import NumberStatusChange, SubOrderComment
 from tests.orders.factories import NumberOrderFactory, OrderedNumberFactory, SubNumberOrderFactory
@@ -24,6 +25,12 @@ R_ID = "22222222-2222-2222-2222-222222222222"
 RANGE = dashboard.DateRange(date(2026, 10, 1), date(2026, 11, 30))
 OCT = datetime(2026, 10, 5, tzinfo=UTC)
 NOV = datetime(2026, 11, 2, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def no_dashboard_cache(settings):
+    """Figures computed on every view, unless a test turns the cache on."""
+    settings.DASHBOARD_CACHE_SECONDS = 0
 
 
 def _req(rid: str, status: str) -> dict[str, str]:
@@ -330,3 +337,28 @@ def test_queries_stay_constant_as_the_data_grows(alice_client, django_assert_max
     with django_assert_max_num_queries(12) as large:
         alice_client.get(url, params)
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+@pytest.mark.django_db
+def test_figures_are_cached_and_the_beat_task_refreshes_the_default_range(
+    settings, alice_client, django_assert_max_num_queries
+):
+    settings.DASHBOARD_CACHE_SECONDS = 300
+    default = dashboard.DateRange.default()
+    cache.delete(dashboard._cache_key(default))
+    try:
+        OrderedNumberFactory(country_code="US")
+        first = dashboard.cached_picture(default)
+        assert [(r.country, r.total) for r in first.states] == [("US", 1)]
+        OrderedNumberFactory(country_code="US")
+        again = dashboard.cached_picture(default)
+        assert [(r.country, r.total) for r in again.states] == [("US", 1)]
+        assert again.computed_at == first.computed_at
+        with django_assert_max_num_queries(6):  # session and user only: no aggregate query
+            page = alice_client.get(reverse("compliance:dashboard")).content.decode()
+        assert "Figures computed at" in page and "kept for 5 minutes" in page
+        tasks.warm_dashboard()
+        fresh = dashboard.cached_picture(default)
+        assert [(r.country, r.total) for r in fresh.states] == [("US", 2)]
+    finally:
+        cache.delete(dashboard._cache_key(default))
