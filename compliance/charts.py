@@ -78,7 +78,8 @@ def horizontal_bars(
             _EMPTY,
         )
     top = scale_max or max(b.total for b in bars) or 1
-    plot = WIDTH - LABEL_WIDTH - 90
+    # Room after the longest bar for its figure, or for a note ("median 2.0 days, 90% ...").
+    plot = WIDTH - LABEL_WIDTH - (230 if any(b.note for b in bars) else 60)
     parts = []
     for i, bar in enumerate(bars):
         y = TOP + i * (BAR_HEIGHT + GAP)
@@ -142,7 +143,7 @@ def vertical_bars(
     plot_h = 140
     top = max(v for _, v, _ in columns) or 1
     step = (WIDTH - 20) / len(columns)
-    width = max(4.0, step * 0.7)
+    width = min(40.0, max(4.0, step * 0.7))
     parts = []
     for i, (label, value, note) in enumerate(columns):
         h = value / top * plot_h

@@ -299,8 +299,12 @@ class ExtensionRequestForm(forms.Form):
 class DashboardRangeForm(forms.Form):
     """The dashboard's date range (orders and submissions created from ``start`` to ``end``)."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     MAX_DAYS = 3 * 366
 

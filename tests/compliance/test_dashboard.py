@@ -319,7 +319,10 @@ def test_a_bad_range_says_what_is_wrong_and_shows_the_default_range(alice_client
 @pytest.mark.django_db
 def test_staff_and_managers_read_it_outsiders_do_not(alice_client, maria_client, olga_client):
     url = reverse("compliance:dashboard")
-    assert alice_client.get(url).status_code == 200
+    page = alice_client.get(url)
+    assert page.status_code == 200
+    default = dashboard.DateRange.default()  # the range form starts filled in
+    assert f'value="{default.start:%Y-%m-%d}"' in page.content.decode()
     assert maria_client.get(url).status_code == 200
     assert olga_client.get(url).status_code == 404
     assert 'href="/compliance/picture/"' in alice_client.get(reverse("home")).content.decode()
