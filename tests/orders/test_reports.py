@@ -236,3 +236,19 @@ def test_p17_the_first_step_is_published_only_after_commit(
     for callback in callbacks:
         callback()
     assert sent == [report.pk]
+
+
+def test_the_report_beat_entries_name_registered_tasks_and_expire_in_time():
+    from django.conf import settings
+
+    from portal.celery import app
+
+    entries = {
+        name: settings.CELERY_BEAT_SCHEDULE[name]
+        for name in ("orders-follow-reports", "orders-report-retention")
+    }
+    for entry in entries.values():
+        assert entry["task"] in app.tasks
+        assert 0 < entry["options"]["expires"] < entry["schedule"]
+    # The follow-up runs well within the time a person waits on the page.
+    assert entries["orders-follow-reports"]["schedule"] <= 60
