@@ -92,6 +92,7 @@ def test_p49_a_manager_requests_a_report_watches_it_and_downloads_the_csv(
     stored = (report_root / report.file_name).read_bytes()
     assert b"order_request_id" not in stored and placed["id"].encode() not in stored
     assert (report_root / report.file_name).stat().st_mode & 0o077 == 0
+    assert maria_client.get(f"/media/reports/{report.file_name}").status_code == 404
     assert AuditEntry.objects.filter(
         action="report.downloaded", actor=maria, target_id=str(report.public_id)
     ).exists()
