@@ -420,7 +420,8 @@ def rejection_reasons(date_range: DateRange, limit: int = TOP_REASONS) -> list[R
         .values_list("body", flat=True)
     )
     counts: Counter[tuple[str, str]] = Counter()
-    for body in bodies.iterator(chunk_size=2000):
+    # One query whatever the size (a server-side cursor would fetch in chunks).
+    for body in list(bodies):
         counts.update(parse_rejections(body))
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [ReasonRow(req, reason, n) for (req, reason), n in ranked[:limit]]
