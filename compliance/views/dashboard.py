@@ -43,6 +43,8 @@ def _fill(value: str) -> str:
 def _hours(value: float) -> str:
     if math.isnan(value):
         return "—"
+    if value < 1:
+        return f"{value * 60:.0f} min"
     if value >= 48:
         return f"{value / 24:.1f} days"
     return f"{value:.1f} h"
