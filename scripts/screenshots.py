@@ -15,6 +15,7 @@ Needs Redis (cache and broker; a unique key prefix and queue are used) and Debia
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -230,6 +231,7 @@ def main() -> None:
         for process in processes:
             process.terminate()
             process.wait(20)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
