@@ -253,3 +253,28 @@ def test_the_report_beat_entries_name_registered_tasks_and_expire_in_time():
         assert 0 < entry["options"]["expires"] < entry["schedule"]
     # The follow-up runs well within the time a person waits on the page.
     assert entries["orders-follow-reports"]["schedule"] <= 60
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_p49_with_the_broker_down_the_request_is_kept_and_finishes_once_it_is_back(
+    sandbox, report_worker, maria_client, monkeypatch, settings
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.request_sub_orders_report, "delay", broker_down)
+        response = maria_client.post(reverse("orders:reports"), {"country_code": "GB"})
+    assert response.status_code == 302  # the manager is not shown an error
+    report = SubOrdersReport.objects.get()
+    assert report.state == State.QUEUED
+    assert not sandbox.requests(path="/v2/sub_number_orders_report", method="POST")
+    # Redis is back; the page's next poll finds the row quiet and publishes it again.
+    settings.ORDERS_REPORT_RECHECK_SECONDS = 0
+    _poll_until_done(maria_client, report)
+    report.refresh_from_db()
+    assert report.state == State.READY
+    assert len(sandbox.requests(path="/v2/sub_number_orders_report", method="POST")) == 1
