@@ -365,3 +365,42 @@ def test_figures_are_cached_and_the_beat_task_refreshes_the_default_range(
         assert [(r.country, r.total) for r in fresh.states] == [("US", 2)]
     finally:
         cache.delete(dashboard._cache_key(default))
+
+
+@pytest.mark.django_db
+def test_without_percentile_cont_the_same_activation_figures_come_from_python(monkeypatch):
+    """`make run` uses SQLite, which has no percentile aggregate: the fallback agrees."""
+    from django.db import connection
+
+    build_data_set()
+    in_database = dashboard.activation_times(RANGE)
+    monkeypatch.setattr(connection, "vendor", "sqlite")
+    in_python = dashboard.activation_times(RANGE)
+    assert in_python == in_database
+
+
+def test_the_sqlite_rejection_query_counts_like_the_postgresql_one():
+    """The SQLite spelling of the rates query, run by SQLite itself on a two-number table."""
+    import json
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.executescript(
+        "CREATE TABLE orders_numberorder (id INTEGER PRIMARY KEY, created_at TEXT);"
+        "CREATE TABLE orders_orderednumber (id INTEGER PRIMARY KEY, number_order_id INTEGER,"
+        " country_code TEXT, regulatory_requirements TEXT);"
+    )
+    db.execute("INSERT INTO orders_numberorder VALUES (1, '2026-10-05'), (2, '2025-01-01')")
+    rows = [
+        (1, 1, "US", [_req(R_ADDR, "approved"), _req(R_ID, "declined")]),
+        (2, 1, "US", [_req(R_ADDR, "declined"), _req(R_ID, "awaiting-value")]),
+        (3, 1, "DE", {"not": "a list"}),
+        (4, 2, "FR", [_req(R_ADDR, "declined")]),  # outside the range
+    ]
+    db.executemany(
+        "INSERT INTO orders_orderednumber VALUES (?, ?, ?, ?)",
+        [(i, o, c, json.dumps(r)) for i, o, c, r in rows],
+    )
+    sql = dashboard._RATES_SQL["sqlite"].replace("%s", "?")
+    found = sorted(db.execute(sql, ["2026-10-01", "2026-12-01"]).fetchall())
+    assert found == sorted([(R_ADDR, "US", 1, 2), (R_ID, "US", 1, 1)])
