@@ -106,7 +106,7 @@ def shoot(page: Any, name: str, full_page: bool = False) -> Path:
     with Image.open(path) as image:
         small = image.convert("RGB").quantize(colors=64, dither=Image.Dither.NONE)
     small.save(path, optimize=True)
-    print(f"{path.relative_to(ROOT)}  {path.stat().st_size // 1024} KB")
+    print(f"{path}  {path.stat().st_size // 1024} KB")
     return path
 
 
@@ -182,7 +182,9 @@ def main() -> None:
         "DATABASE_URL": f"sqlite:///{tmp / 'portal.sqlite3'}",
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
         "CACHE_KEY_PREFIX": f"screens-{tag}",
+        # Queues of this run only (a worker without -Q consumes every declared queue).
         "CELERY_TASK_DEFAULT_QUEUE": f"screens-{tag}",
+        "CELERY_QUEUE_PREFIX": f"screens-{tag}",
         "PORTAL_PRIVATE_ROOT": str(tmp / "private"),
         "TELNYX_API_BASE": f"http://127.0.0.1:{sandbox_port}/v2",
         "PORTAL_DEMO_PASSWORD": PASSWORD,
@@ -210,10 +212,9 @@ def main() -> None:
         port = free_port()
         log = open(tmp / "processes.log", "ab")  # noqa: SIM115 (closed with the processes)
         processes.append(
-            subprocess.Popen(  # noqa: S603 (a fixed argument list)
+            subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "portal", "worker", "-P", "solo",
-                 "-Q", env["CELERY_TASK_DEFAULT_QUEUE"], "--without-gossip", "--without-mingle",
-                 "--loglevel", "WARNING"],
+                 "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
                 cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
