@@ -294,3 +294,26 @@ class CommentForm(forms.Form):
 class ExtensionRequestForm(forms.Form):
     days = forms.IntegerField(min_value=1, max_value=30, initial=7, label="Extra days needed")
     reason = forms.CharField(max_length=500, label="Why", strip=True)
+
+
+class DashboardRangeForm(forms.Form):
+    """The dashboard's date range (orders and submissions created from ``start`` to ``end``)."""
+
+    start = forms.DateField(
+        label="From", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    end = forms.DateField(
+        label="To", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    MAX_DAYS = 3 * 366
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                raise forms.ValidationError("The end of the range is before its start.")
+            if (end - start).days > self.MAX_DAYS:
+                raise forms.ValidationError("Choose a range of at most three years.")
+        return data

@@ -189,3 +189,13 @@ def purge_expired_documents() -> int:
 @shared_task
 def sync_requirement_groups() -> int:
     return profiles.sync_groups()
+
+
+@shared_task
+def warm_dashboard() -> str:
+    """Recompute the dashboard's default range into the cache before it expires."""
+    from compliance import dashboard
+
+    date_range = dashboard.DateRange.default()
+    dashboard.cached_picture(date_range, refresh=True)
+    return f"{date_range.start}..{date_range.end}"

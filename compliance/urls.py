@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from compliance.views import comments, deadlines, documents, profiles, records, requirements
+from compliance.views import (
+    comments,
+    dashboard,
+    deadlines,
+    documents,
+    profiles,
+    records,
+    requirements,
+)
 
 app_name = "compliance"
 
@@ -12,6 +20,7 @@ urlpatterns = [
     path("submissions/export.csv", records.submission_export, name="submissions-export"),
     path("audit/", records.audit_list, name="audit"),
     path("audit/export.csv", records.audit_export, name="audit-export"),
+    path("picture/", dashboard.dashboard_page, name="dashboard"),
     path("sub-orders/<uuid:public_id>/", requirements.sub_order_page, name="sub-order"),
     path(
         "sub-orders/<uuid:public_id>/requirements",

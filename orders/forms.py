@@ -295,3 +295,42 @@ class BulkOrderForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("intent", uuid.uuid4())
+
+
+class ReportRequestForm(forms.Form):
+    """Filters of a Telnyx sub number orders report (all optional)."""
+
+    STATUSES = [
+        ("", "Any status"),
+        ("pending", "Pending"),
+        ("success", "Success"),
+        ("failure", "Failure"),
+    ]
+
+    country_code = forms.CharField(
+        label="Country (2 letters)",
+        required=False,
+        max_length=2,
+        min_length=2,
+        help_text="ISO 3166 code, e.g. DE; empty for every country.",
+    )
+    status = forms.ChoiceField(label="Sub order status", choices=STATUSES, required=False)
+    created_from = forms.DateField(
+        label="Created from", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_to = forms.DateField(
+        label="Created until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean_country_code(self) -> str:
+        value = (self.cleaned_data.get("country_code") or "").strip().upper()
+        if value and not value.isalpha():
+            raise forms.ValidationError("Use the two-letter country code, e.g. DE.")
+        return value
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("created_from"), data.get("created_to")
+        if start and end and end < start:
+            raise forms.ValidationError("“Created until” is before “Created from”.")
+        return data

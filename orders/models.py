@@ -294,7 +294,15 @@ class NumberStatusChange(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["number", "-at"], name="orders_history_number_at")]
+        indexes = [
+            models.Index(fields=["number", "-at"], name="orders_history_number_at"),
+            # The dashboard's order-to-activation times read only these rows.
+            models.Index(
+                fields=["number", "at"],
+                name="orders_history_activations",
+                condition=Q(field="status", new_value="success"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.field}: {self.old_value or '-'} -> {self.new_value or '-'}"
@@ -404,3 +412,55 @@ class SyncRun(models.Model):
 
     def __str__(self) -> str:
         return f"Sync {self.started_at:%Y-%m-%d %H:%M} ({self.state})"
+
+
+class SubOrdersReport(models.Model):
+    """A Telnyx sub number orders CSV report requested from the portal, and its file.
+
+    The row is written before any task is published (the job row), so progress comes from here;
+    the CSV is kept encrypted in the private root (``orders/reports.py``) until ``expires_at``.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        GENERATING = "generating", "Telnyx is preparing it"
+        READY = "ready", "Ready to download"
+        FAILED = "failed", "Failed"
+        EXPIRED = "expired", "Deleted after the retention period"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    telnyx_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    state = models.CharField(
+        max_length=16, choices=State.choices, default=State.QUEUED, db_index=True
+    )
+    # Telnyx's report filters as sent (country, status, created_at_gt/lt); no personal data.
+    filters = models.JSONField(default=dict, blank=True)
+    telnyx_status = models.CharField(max_length=32, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    # When a task last worked on it (or was published); a quiet unfinished row is re-published.
+    touched_at = models.DateTimeField(default=timezone.now)
+    checks = models.PositiveIntegerField(default=0)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    file_name = models.CharField(max_length=32, blank=True)
+    file_size = models.PositiveIntegerField(default=0)
+    row_count = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        default_permissions = ("add", "view")
+        permissions = [("download_subordersreport", "Can download sub order reports")]
+
+    def __str__(self) -> str:
+        return f"Sub orders report {str(self.public_id)[:8]} ({self.state})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:report", args=[self.public_id])
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in (self.State.QUEUED, self.State.GENERATING)

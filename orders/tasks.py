@@ -13,9 +13,10 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 
-from orders import bulk, intents, placing, reconcile, sync, webhooks
-from orders.models import PLACING_FINAL_STATES, BulkOrder, PlacingState
+from orders import bulk, intents, placing, reconcile, reports, sync, webhooks
+from orders.models import PLACING_FINAL_STATES, BulkOrder, PlacingState, SubOrdersReport
 from portal import outbox
 from portal.backoff import task_countdown
 from portal.locks import advisory_lock
@@ -119,3 +120,78 @@ def relay_outbox() -> dict[str, int]:
     for event_id in events:
         process_webhook_event.delay(event_id)
     return {"jobs": jobs, "events": len(events)}
+
+
+# -- the sub number orders report (orders/reports.py) ---------------------------------------
+REPORT_MAX_CHECKS = 60
+
+
+def publish_report_step(report: SubOrdersReport) -> None:
+    """Publish the next step of an unfinished report after the current transaction commits.
+
+    A broker that is down only delays it: the row stays unfinished and is published again by
+    the page's poll or ``follow_sub_orders_reports`` (P49).
+    """
+    task = (
+        request_sub_orders_report
+        if report.state == SubOrdersReport.State.QUEUED
+        else check_sub_orders_report
+    )
+
+    def publish() -> None:
+        try:
+            task.delay(report.pk)
+        except Exception:  # any broker failure: the poll or the beat task re-publishes
+            log.warning("report %s: not published now; it will be re-published", report.pk)
+
+    transaction.on_commit(publish)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def request_sub_orders_report(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Ask Telnyx to create the report, then start checking it."""
+    try:
+        outcome = reports.create_at_telnyx(report_id)
+    except TelnyxError as exc:
+        if self.request.retries + 1 >= int(settings.ORDERS_PLACING_MAX_ATTEMPTS):
+            reports.give_up(report_id, f"Telnyx did not answer after several tries: {exc}")
+            return "failed"
+        raise self.retry(countdown=task_countdown(self.request.retries, exc.retry_after)) from exc
+    if outcome == "generating":
+        check_sub_orders_report.apply_async((report_id,), countdown=1)
+    return outcome
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def check_sub_orders_report(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Poll the report at Telnyx; download and store it once it is ready."""
+    try:
+        outcome = reports.check_at_telnyx(report_id)
+    except TelnyxError as exc:
+        outcome = "pending"
+        log.info("report %s: Telnyx did not answer (%s); asking again", report_id, exc)
+    if outcome == "pending":
+        checks = SubOrdersReport.objects.filter(pk=report_id).values_list("checks", flat=True)
+        done = next(iter(checks), 0)
+        if done >= REPORT_MAX_CHECKS:
+            reports.give_up(report_id, f"Telnyx had not finished the report after {done} checks.")
+            return "failed"
+        check_sub_orders_report.apply_async((report_id,), countdown=min(30, 1 + done))
+    return outcome
+
+
+@shared_task(acks_late=True)
+def follow_sub_orders_reports() -> int:
+    """Beat: publish again the next step of every unfinished report nobody worked on lately."""
+    published = 0
+    for report in reports.stale_reports():
+        if reports.claim_stale(report):
+            publish_report_step(report)
+            published += 1
+    return published
+
+
+@shared_task(acks_late=True)
+def purge_expired_sub_orders_reports() -> int:
+    """Beat: delete report files past their retention period."""
+    return reports.purge_expired()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from orders.views import bulk, detail, order_list, review, search
+from orders.views import bulk, detail, order_list, reports, review, search
 
 app_name = "orders"
 
@@ -22,6 +22,9 @@ urlpatterns = [
         review.reservation_extend,
         name="reservation-extend",
     ),
+    path("reports/", reports.report_list, name="reports"),
+    path("reports/<uuid:public_id>/", reports.report_detail, name="report"),
+    path("reports/<uuid:public_id>/download", reports.report_download, name="report-download"),
     path("bulk/", bulk.bulk_new, name="bulk-new"),
     path("bulk/<uuid:public_id>/", bulk.bulk_detail, name="bulk-detail"),
     path("bulk/<uuid:public_id>/approve/", bulk.bulk_approve, name="bulk-approve"),

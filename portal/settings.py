@@ -438,6 +438,27 @@ ORDERS_BULK_MAX_NUMBERS = env.int("ORDERS_BULK_MAX_NUMBERS", default=10_000)
 ORDERS_RECONCILE_WINDOW_HOURS = env.int("ORDERS_RECONCILE_WINDOW_HOURS", default=48)
 # Webhook events still pending this long were never published (Redis down): relay them (P6).
 ORDERS_RELAY_EVENTS_AFTER_SECONDS = env.int("ORDERS_RELAY_EVENTS_AFTER_SECONDS", default=10)
+# Sub number orders CSV reports (orders/reports.py): kept encrypted in the private root for
+# this many days; an unfinished report untouched this long is published again (lost message).
+ORDERS_REPORT_ROOT = Path(
+    env.str("ORDERS_REPORT_ROOT", default=str(Path(str(MEDIA_ROOT)) / "reports"))
+)
+ORDERS_REPORT_RETENTION_DAYS = env.int("ORDERS_REPORT_RETENTION_DAYS", default=7)
+ORDERS_REPORT_RECHECK_SECONDS = env.int("ORDERS_REPORT_RECHECK_SECONDS", default=30)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "orders-follow-reports": {
+            "task": "orders.tasks.follow_sub_orders_reports",
+            "schedule": 60.0,
+            "options": {"expires": 45},
+        },
+        "orders-report-retention": {
+            "task": "orders.tasks.purge_expired_sub_orders_reports",
+            "schedule": 3600.0,
+            "options": {"expires": 1800},
+        },
+    }
+)
 
 # --- Compliance (owned by the compliance app) ------------------------------------------------
 # Identity documents: private, encrypted at rest (P26-P33, P45). Keys are Fernet keys, newest
@@ -512,6 +533,15 @@ COMPLIANCE_SUBMISSION_MAX_RETRIES = env.int("COMPLIANCE_SUBMISSION_MAX_RETRIES",
 COMPLIANCE_SUBMISSION_MAX_ATTEMPTS = env.int("COMPLIANCE_SUBMISSION_MAX_ATTEMPTS", default=5)
 # Absolute base of links in reminder emails.
 COMPLIANCE_PORTAL_URL = env.str("COMPLIANCE_PORTAL_URL", default=f"http://localhost:{WEB_PORT}")
+# The dashboard's figures are cached this long (0: computed on every view); the beat task
+# re-computes the default range at 80% of it, so it is always served from the cache.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+if DASHBOARD_CACHE_SECONDS > 0:
+    CELERY_BEAT_SCHEDULE["compliance-warm-dashboard"] = {
+        "task": "compliance.tasks.warm_dashboard",
+        "schedule": float(max(1, DASHBOARD_CACHE_SECONDS * 4 // 5)),
+        "options": {"expires": max(1, DASHBOARD_CACHE_SECONDS // 2)},
+    }
 CELERY_BEAT_SCHEDULE.update(
     {
         "compliance-refresh-catalogue": {

@@ -18,6 +18,7 @@ def test_compliance_beat_entries_name_registered_tasks_and_expire_in_time():
         "compliance-deadline-reminders",
         "compliance-document-retention",
         "compliance-sync-requirement-groups",
+        "compliance-warm-dashboard",
     }
     for entry in entries.values():
         assert entry["task"] in app.tasks

@@ -1,0 +1,474 @@
+"""The figures behind the dashboard ("the picture"): one aggregate query per chart.
+
+Every figure is computed by the database (GROUP BY), so the number of queries and the rows
+fetched depend on the number of countries, months, weeks and requirement types, never on the
+number of orders. The definitions, also shown on the page:
+
+* **numbers by state**: mirrored numbers of orders created in the range, by country, number
+  status and vetting state (``requirements_status``);
+* **order to activation**: for numbers whose status became ``success`` (the sync's history),
+  the time from the order being placed (or created, before it was placed) to that change;
+  median and 90th percentile per country and month of the order;
+* **rejection rate**: of the requirement values Telnyx has decided (approved or declined, as
+  the mirror holds them now), the share declined, per requirement type and per country;
+* **rejection reasons**: the lines of Telnyx admin comments listing declined values
+  (``- <number> - <requirement>: <reason>``), counted by requirement and reason; a comment in
+  another shape counts once under its first line;
+* **deadlines**: pending numbers whose deadline falls in the next 14 days, per day (not
+  limited by the range: it looks ahead);
+* **submissions**: submissions per week (Monday first); a *first* submission has no
+  predecessor, and it was *approved first time* when it went to Telnyx, nobody had to send
+  another one for the same target, and the target's requirements are approved.
+
+Aggregating 50,000 numbers still takes hundreds of milliseconds, so the figures of a range are
+cached (Django's cache, Redis) for ``DASHBOARD_CACHE_SECONDS`` and the page says when they were
+computed; the beat task ``warm_dashboard`` recomputes the default range before it expires, so
+the page managers open first is always served from the cache. A cache that is down only makes
+the page slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from compliance.models import RequirementType, Submission
+from orders.models import NumberStatusChange, OrderedNumber, SubOrderComment
+
+log = logging.getLogger(__name__)
+
+DEADLINE_DAYS = 14
+TOP_REASONS = 10
+DECLINED_HEADER = "some requirement values were declined"
+# "- +15550000001 - Proof of address: the value was not accepted"
+_DECLINED_LINE = re.compile(
+    r"^\s*-\s*(?P<number>\S+)\s+-\s+(?P<requirement>[^:]+):\s*(?P<reason>.+)$"
+)
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Orders (and submissions) created from ``start`` (inclusive) to ``end`` (inclusive)."""
+
+    start: date
+    end: date
+
+    @property
+    def since(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def until(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    @classmethod
+    def default(cls, today: date | None = None) -> DateRange:
+        today = today or timezone.localdate()
+        return cls(today - timedelta(days=364), today)
+
+
+class Percentile(Aggregate):
+    """PostgreSQL's ``percentile_cont(f) WITHIN GROUP (ORDER BY expr)``."""
+
+    function = "percentile_cont"
+    name = "Percentile"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """``percentile_cont``: linear interpolation between the closest ranks (sorted input)."""
+    if not values:
+        return math.nan
+    position = (len(values) - 1) * fraction
+    low = math.floor(position)
+    high = math.ceil(position)
+    return values[low] + (values[high] - values[low]) * (position - low)
+
+
+@dataclass
+class StateRow:
+    country: str
+    total: int
+    by_vetting: dict[str, int]
+    by_status: dict[str, int]
+
+
+@dataclass
+class ActivationRow:
+    country: str
+    month: date
+    numbers: int
+    median_hours: float
+    p90_hours: float
+
+
+@dataclass
+class RateRow:
+    key: str
+    label: str
+    decided: int
+    declined: int
+
+    @property
+    def rate(self) -> float:
+        return self.declined / self.decided if self.decided else 0.0
+
+
+@dataclass
+class ReasonRow:
+    requirement: str
+    reason: str
+    count: int
+
+
+@dataclass
+class DeadlineRow:
+    day: date
+    numbers: int
+    sub_orders: int
+
+
+@dataclass
+class SubmissionRow:
+    week: date
+    submissions: int
+    first: int
+    first_approved: int
+
+    @property
+    def share(self) -> float:
+        return self.first_approved / self.first if self.first else 0.0
+
+
+@dataclass
+class Picture:
+    range: DateRange
+    computed_at: datetime | None = None
+    states: list[StateRow] = field(default_factory=list)
+    vetting_states: list[str] = field(default_factory=list)
+    statuses: list[str] = field(default_factory=list)
+    activation: list[ActivationRow] = field(default_factory=list)
+    by_requirement: list[RateRow] = field(default_factory=list)
+    by_country: list[RateRow] = field(default_factory=list)
+    reasons: list[ReasonRow] = field(default_factory=list)
+    deadlines: list[DeadlineRow] = field(default_factory=list)
+    submissions: list[SubmissionRow] = field(default_factory=list)
+
+
+def picture(date_range: DateRange, now: datetime | None = None) -> Picture:
+    """Every figure of the dashboard for orders created in ``date_range``."""
+    now = now or timezone.now()
+    result = Picture(range=date_range, computed_at=now)
+    result.states, result.vetting_states, result.statuses = numbers_by_state(date_range)
+    result.activation = activation_times(date_range)
+    result.by_requirement, result.by_country = rejection_rates(date_range)
+    result.reasons = rejection_reasons(date_range)
+    result.deadlines = upcoming_deadlines(now)
+    result.submissions = submissions_per_week(date_range)
+    return result
+
+
+def _cache_key(date_range: DateRange) -> str:
+    return f"dashboard:v1:{date_range.start:%Y%m%d}:{date_range.end:%Y%m%d}"
+
+
+def cached_picture(date_range: DateRange, refresh: bool = False) -> Picture:
+    """``picture`` from the cache when it was computed less than DASHBOARD_CACHE_SECONDS ago."""
+    seconds = int(settings.DASHBOARD_CACHE_SECONDS)
+    if seconds <= 0:
+        return picture(date_range)
+    key = _cache_key(date_range)
+    if not refresh:
+        try:
+            hit = cache.get(key)
+        except Exception:  # the cache is down: compute, as without a cache
+            log.warning("dashboard cache unavailable; computing the figures")
+            hit = None
+        if isinstance(hit, Picture):
+            return hit
+    result = picture(date_range)
+    try:
+        cache.set(key, result, seconds)
+    except Exception:  # the cache is down: the figures are still shown
+        log.warning("dashboard cache unavailable; figures not kept")
+    return result
+
+
+def _in_range(prefix: str, date_range: DateRange) -> Q:
+    return Q(**{f"{prefix}__gte": date_range.since, f"{prefix}__lt": date_range.until})
+
+
+def numbers_by_state(date_range: DateRange) -> tuple[list[StateRow], list[str], list[str]]:
+    rows = (
+        OrderedNumber.objects.filter(_in_range("number_order__created_at", date_range))
+        .order_by()
+        .values_list("country_code", "status", "requirements_status")
+        .annotate(n=Count("id"))
+    )
+    countries: dict[str, StateRow] = {}
+    vetting: set[str] = set()
+    statuses: set[str] = set()
+    for country, status, req_status, n in rows:
+        row = countries.setdefault(country or "", StateRow(country or "", 0, {}, {}))
+        row.total += n
+        row.by_vetting[req_status] = row.by_vetting.get(req_status, 0) + n
+        row.by_status[status] = row.by_status.get(status, 0) + n
+        vetting.add(req_status)
+        statuses.add(status)
+    ordered = sorted(countries.values(), key=lambda r: (-r.total, r.country))
+    return ordered, _state_order(vetting, VETTING_ORDER), _state_order(statuses, STATUS_ORDER)
+
+
+VETTING_ORDER = (
+    "approved",
+    "requirement-info-under-review",
+    "requirement-info-pending",
+    "requirement-info-exception",
+    "",
+)
+STATUS_ORDER = ("success", "pending", "failure", "cancelled", "deleted", "")
+
+
+def _state_order(found: Iterable[str], known: Sequence[str]) -> list[str]:
+    found = set(found)
+    first = [s for s in known if s in found and s != ""]
+    rest = sorted(s for s in found if s not in known)
+    return first + rest + ([""] if "" in found else [])
+
+
+def activation_times(date_range: DateRange) -> list[ActivationRow]:
+    changes = (
+        NumberStatusChange.objects.filter(
+            _in_range("number__number_order__created_at", date_range),
+            field="status",
+            new_value="success",
+        )
+        .order_by()
+        .annotate(
+            started=Coalesce("number__number_order__placed_at", "number__number_order__created_at"),
+            country=F("number__country_code"),
+        )
+        .annotate(month=TruncMonth("started"), took=F("at") - F("started"))
+    )
+    if connection.vendor == "postgresql":
+        rows = (
+            changes.values("country", "month")
+            .annotate(
+                numbers=Count("number", distinct=True),
+                median=Percentile("took", 0.5, output_field=DurationField()),
+                p90=Percentile("took", 0.9, output_field=DurationField()),
+            )
+            .order_by("country", "month")
+        )
+        return [
+            ActivationRow(
+                r["country"],
+                _as_date(r["month"]),
+                r["numbers"],
+                _hours(r["median"]),
+                _hours(r["p90"]),
+            )
+            for r in rows
+        ]
+    # Other databases (SQLite in `make run`) have no percentile aggregate: the same figure
+    # from the durations (one row per activated number; fine at demo sizes).
+    groups: dict[tuple[str, date], list[float]] = defaultdict(list)
+    numbers: dict[tuple[str, date], set[int]] = defaultdict(set)
+    for country, month, at, started, number_id in changes.values_list(
+        "country", "month", "at", "started", "number_id"
+    ):
+        key = (country, _as_date(month))
+        groups[key].append((at - started).total_seconds() / 3600)
+        numbers[key].add(number_id)
+    out = []
+    for key in sorted(groups):
+        hours = sorted(groups[key])
+        out.append(
+            ActivationRow(
+                key[0],
+                key[1],
+                len(numbers[key]),
+                percentile(hours, 0.5),
+                percentile(hours, 0.9),
+            )
+        )
+    return out
+
+
+def _hours(value: timedelta | None) -> float:
+    return value.total_seconds() / 3600 if value is not None else math.nan
+
+
+def _as_date(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return (timezone.localtime(value) if timezone.is_aware(value) else value).date()
+    return value
+
+
+_RATES_SQL = {
+    "postgresql": """
+        SELECT e.value->>'requirement_id', n.country_code,
+               COUNT(*) FILTER (WHERE e.value->>'status' = 'declined'),
+               COUNT(*) FILTER (WHERE e.value->>'status' IN ('approved', 'declined'))
+        FROM orders_orderednumber n
+        JOIN orders_numberorder o ON o.id = n.number_order_id
+        CROSS JOIN LATERAL jsonb_array_elements(
+            CASE WHEN jsonb_typeof(n.regulatory_requirements) = 'array'
+                 THEN n.regulatory_requirements ELSE '[]'::jsonb END) e
+        WHERE o.created_at >= %s AND o.created_at < %s
+        GROUP BY 1, 2
+    """,
+    "sqlite": """
+        SELECT json_extract(e.value, '$.requirement_id'), n.country_code,
+               SUM(CASE WHEN json_extract(e.value, '$.status') = 'declined' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN json_extract(e.value, '$.status') IN ('approved', 'declined')
+                   THEN 1 ELSE 0 END)
+        FROM orders_orderednumber n
+        JOIN orders_numberorder o ON o.id = n.number_order_id,
+             json_each(CASE WHEN json_type(n.regulatory_requirements) = 'array'
+                            THEN n.regulatory_requirements ELSE '[]' END) e
+        WHERE o.created_at >= %s AND o.created_at < %s
+        GROUP BY 1, 2
+    """,
+}
+
+
+def rejection_rates(date_range: DateRange) -> tuple[list[RateRow], list[RateRow]]:
+    """Declined / decided requirement values, per requirement type and per country.
+
+    Raw SQL because the values live in a JSON list per number, unrolled by the database
+    (``jsonb_array_elements`` / ``json_each``); the ORM has no expression for that.
+    """
+    sql = _RATES_SQL.get(connection.vendor)
+    if sql is None:
+        return [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [date_range.since, date_range.until])
+        rows = cursor.fetchall()
+    per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_country: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for requirement_id, country, declined, decided in rows:
+        if not decided:
+            continue
+        for bucket, key in ((per_type, requirement_id or ""), (per_country, country or "")):
+            bucket[key][0] += int(declined or 0)
+            bucket[key][1] += int(decided or 0)
+    names = dict(
+        RequirementType.objects.filter(telnyx_id__in=list(per_type)).values_list(
+            "telnyx_id", "name"
+        )
+    )
+
+    def rows_of(bucket: dict[str, list[int]], label: Any) -> list[RateRow]:
+        out = [RateRow(k, label(k), d, n) for k, (n, d) in bucket.items()]
+        return sorted(out, key=lambda r: (-r.rate, -r.decided, r.label))
+
+    return (
+        rows_of(per_type, lambda k: names.get(k) or k or "(unknown requirement)"),
+        rows_of(per_country, lambda k: k or "(no country)"),
+    )
+
+
+def parse_rejections(body: str) -> list[tuple[str, str]]:
+    """``(requirement, reason)`` pairs listed in one admin comment (see the module docstring)."""
+    lines = [line for line in body.splitlines() if line.strip()]
+    if not lines:
+        return []
+    if lines[0].strip().lower().rstrip(":") == DECLINED_HEADER:
+        pairs = []
+        for line in lines[1:]:
+            match = _DECLINED_LINE.match(line)
+            if match:
+                pairs.append(
+                    (match["requirement"].strip(), match["reason"].strip().rstrip(".")[:200])
+                )
+        return pairs
+    return [("", lines[0].strip()[:200])]
+
+
+def rejection_reasons(date_range: DateRange, limit: int = TOP_REASONS) -> list[ReasonRow]:
+    bodies = (
+        SubOrderComment.objects.filter(
+            _in_range("sub_order__number_order__created_at", date_range),
+            commenter_type="admin",
+        )
+        .order_by()
+        .values_list("body", flat=True)
+    )
+    counts: Counter[tuple[str, str]] = Counter()
+    # One query whatever the size (a server-side cursor would fetch in chunks).
+    for body in list(bodies):
+        counts.update(parse_rejections(body))
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return [ReasonRow(req, reason, n) for (req, reason), n in ranked[:limit]]
+
+
+def upcoming_deadlines(now: datetime, days: int = DEADLINE_DAYS) -> list[DeadlineRow]:
+    """One row per day of the next ``days`` days (days without a deadline show 0)."""
+    rows = (
+        OrderedNumber.objects.filter(
+            deadline__gte=now, deadline__lt=now + timedelta(days=days), status="pending"
+        )
+        .order_by()
+        .annotate(day=TruncDate("deadline"))
+        .values("day")
+        .annotate(numbers=Count("id"), sub_orders=Count("sub_order", distinct=True))
+    )
+    found = {r["day"]: r for r in rows}
+    first = timezone.localtime(now).date()
+    out = []
+    for offset in range(days + 1):
+        day = first + timedelta(days=offset)
+        r = found.get(day)
+        if r is None and offset == days:
+            continue  # the partial last day appears only when it has deadlines
+        out.append(DeadlineRow(day, r["numbers"] if r else 0, r["sub_orders"] if r else 0))
+    return out
+
+
+def submissions_per_week(date_range: DateRange) -> list[SubmissionRow]:
+    later = Submission.objects.filter(previous=OuterRef("pk"))
+    approved_target = Q(number__isnull=True, sub_order__requirements_met=True) | Q(
+        number__isnull=False, number__requirements_status="approved"
+    )
+    rows = (
+        Submission.objects.filter(_in_range("created_at", date_range))
+        .order_by()
+        .annotate(followed=Exists(later), week=TruncWeek("created_at"))
+        .values("week")
+        .annotate(
+            total=Count("id"),
+            first=Count("id", filter=Q(previous__isnull=True)),
+            first_ok=Count(
+                "id",
+                filter=Q(previous__isnull=True, status=Submission.Status.SUBMITTED, followed=False)
+                & approved_target,
+            ),
+        )
+        .order_by("week")
+    )
+    return [SubmissionRow(_as_date(r["week"]), r["total"], r["first"], r["first_ok"]) for r in rows]

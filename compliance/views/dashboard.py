@@ -1,0 +1,178 @@
+"""The dashboard ("the picture"): figures for managers, readable by staff.
+
+Thin: validate the date range, ask ``compliance.dashboard`` for the figures, turn them into SVG
+charts (``compliance.charts``) and render; every chart's figures are also in a table.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+
+from compliance import dashboard
+from compliance.access import VIEW_PERM
+from compliance.charts import Bar, Segment, horizontal_bars, legend, vertical_bars
+from compliance.forms import DashboardRangeForm
+from orders.statuses import badge
+from portal.htmx import HtmxHttpRequest
+
+# Fill classes per badge colour (static/dashboard/dashboard.css); the label is always shown too.
+_FILL = {
+    "badge-ok": "fill-ok",
+    "badge-info": "fill-info",
+    "badge-warn": "fill-warn",
+    "badge-bad": "fill-bad",
+    "badge-muted": "fill-muted",
+    "badge-neutral": "fill-neutral",
+}
+
+
+def state_label(value: str) -> str:
+    return badge(value)[0]
+
+
+def _fill(value: str) -> str:
+    return _FILL.get(badge(value)[1], "fill-neutral")
+
+
+def _hours(value: float) -> str:
+    if math.isnan(value):
+        return "—"
+    if value < 1:
+        return f"{value * 60:.0f} min"
+    if value >= 48:
+        return f"{value / 24:.1f} days"
+    return f"{value:.1f} h"
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def charts(picture: dashboard.Picture) -> dict[str, Any]:
+    """The SVG of every chart and the legend of the vetting states."""
+    state_bars = [
+        Bar(
+            row.country or "(no country)",
+            [
+                Segment(row.by_vetting.get(s, 0), _fill(s), state_label(s))
+                for s in picture.vetting_states
+            ],
+        )
+        for row in picture.states
+    ]
+    activation_bars = [
+        Bar(
+            f"{row.country} {row.month:%Y-%m}",
+            [Segment(row.median_hours, "series-0", "Median hours")],
+            note=f"median {_hours(row.median_hours)}, 90% {_hours(row.p90_hours)}",
+        )
+        for row in picture.activation
+        if not math.isnan(row.median_hours)
+    ]
+
+    def rate_bars(rows: list[dashboard.RateRow]) -> list[Bar]:
+        return [
+            Bar(r.label, [Segment(r.rate * 100, "fill-bad", "Declined %")], note=_percent(r.rate))
+            for r in rows
+        ]
+
+    return {
+        "states_svg": horizontal_bars(
+            "chart-states",
+            "Numbers by vetting state per country",
+            "One bar per country, split by vetting state; the table below has every figure.",
+            state_bars,
+        ),
+        "states_legend": legend([(_fill(s), state_label(s)) for s in picture.vetting_states]),
+        "activation_svg": horizontal_bars(
+            "chart-activation",
+            "Median time from order to activation, per country and month",
+            "Bar length is the median in hours; the note gives the median and the 90th "
+            "percentile. The table below has every figure.",
+            activation_bars,
+            fmt=lambda v: f"{v:.1f} h",
+        ),
+        "requirement_svg": horizontal_bars(
+            "chart-rejections-requirement",
+            "Rejection rate per requirement type",
+            "Share of decided values that Telnyx declined, per requirement type.",
+            rate_bars(picture.by_requirement),
+            fmt=lambda v: f"{v:.0f}%",
+            scale_max=100,
+        ),
+        "country_svg": horizontal_bars(
+            "chart-rejections-country",
+            "Rejection rate per country",
+            "Share of decided values that Telnyx declined, per country.",
+            rate_bars(picture.by_country),
+            fmt=lambda v: f"{v:.0f}%",
+            scale_max=100,
+        ),
+        "reasons_svg": horizontal_bars(
+            "chart-reasons",
+            "Most common rejection reasons",
+            "How often each reason appears in Telnyx admin comments.",
+            [
+                Bar(r.reason, [Segment(r.count, "fill-bad", r.requirement or "Comment")])
+                for r in picture.reasons
+            ],
+        ),
+        "deadlines_svg": vertical_bars(
+            "chart-deadlines",
+            f"Deadlines in the next {dashboard.DEADLINE_DAYS} days",
+            "Numbers with a deadline on each day.",
+            [
+                (f"{d.day:%d %b}", d.numbers, f"{d.sub_orders} sub orders")
+                for d in picture.deadlines
+            ],
+            css="fill-warn",
+        ),
+        "submissions_svg": vertical_bars(
+            "chart-submissions",
+            "Submissions per week",
+            "Submissions each week; the table gives the share approved first time.",
+            [
+                (f"{s.week:%d %b}", s.submissions, f"{_percent(s.share)} approved first time")
+                for s in picture.submissions
+            ],
+        ),
+    }
+
+
+@login_required
+def dashboard_page(request: HtmxHttpRequest) -> HttpResponse:
+    if not request.user.has_perm(VIEW_PERM):
+        raise Http404("Not found")
+    default = dashboard.DateRange.default()
+    form = DashboardRangeForm(
+        request.GET if request.GET else None,
+        initial={"start": default.start, "end": default.end},
+    )
+    date_range = default
+    if form.is_bound and form.is_valid():
+        date_range = dashboard.DateRange(form.cleaned_data["start"], form.cleaned_data["end"])
+    picture = dashboard.cached_picture(date_range)
+    state_rows = [
+        (
+            row.country or "(no country)",
+            row.total,
+            [row.by_vetting.get(s, 0) for s in picture.vetting_states],
+            [row.by_status.get(s, 0) for s in picture.statuses],
+        )
+        for row in picture.states
+    ]
+    context = {
+        "form": form,
+        "picture": picture,
+        "range": date_range,
+        "state_rows": state_rows,
+        "cache_minutes": int(settings.DASHBOARD_CACHE_SECONDS) // 60,
+        **charts(picture),
+    }
+    return render(request, "compliance/dashboard.html", context)
