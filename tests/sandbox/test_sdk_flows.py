@@ -14,6 +14,7 @@ import csv
 import hashlib
 import io
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl
 
@@ -115,7 +116,11 @@ def test_requirements_met_with_documents_from_each_sdk_upload_method(
             )
             return [one.data.id, two.data.id]
 
-    uploaded = [flagged.id, plain.id, *asyncio.run(upload_async())]
+    # In a thread of its own: a browser test earlier in the session leaves Playwright's event
+    # loop running in this one, and asyncio.run refuses to start inside a running loop.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        uploaded_async = pool.submit(asyncio.run, upload_async()).result(timeout=60)
+    uploaded = [flagged.id, plain.id, *uploaded_async]
     posts = _sent(sdk, "POST", "/documents")
     assert posts == [{"content-type": "multipart"}, {}, {"content-type": "multipart"}, {}]
     for doc_id in uploaded:
