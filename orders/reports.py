@@ -30,10 +30,12 @@ from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from orders.models import SubOrdersReport
+from portal import outbox
 from portal.audit import record
 from portal.telnyx import get_client
 from portal.telnyx.errors import TelnyxError
@@ -259,3 +261,19 @@ def purge_expired(now: datetime | None = None) -> int:
 def file_names() -> set[str]:
     """Every stored report file (for an orphan check)."""
     return {p.name for p in _root().iterdir() if _NAME.fullmatch(p.name)}
+
+
+REQUEST_TASK = "orders.tasks.request_sub_orders_report"
+CHECK_TASK = "orders.tasks.check_sub_orders_report"
+
+
+def publish_step(report: SubOrdersReport) -> None:
+    """Publish the next step of an unfinished report after the current transaction commits.
+
+    A broker that is down only delays it: the row stays unfinished and is published again by
+    the page's poll or ``follow_sub_orders_reports`` (P49). Tasks are named, not imported: the
+    tasks module imports this one.
+    """
+    name = REQUEST_TASK if report.state == SubOrdersReport.State.QUEUED else CHECK_TASK
+    report_id = report.pk
+    transaction.on_commit(lambda: outbox.send_task(name, report_id))

@@ -13,7 +13,6 @@ from typing import Any
 
 from celery import shared_task
 from django.conf import settings
-from django.db import transaction
 
 from orders import bulk, intents, placing, reconcile, reports, sync, webhooks
 from orders.models import PLACING_FINAL_STATES, BulkOrder, PlacingState, SubOrdersReport
@@ -126,27 +125,6 @@ def relay_outbox() -> dict[str, int]:
 REPORT_MAX_CHECKS = 60
 
 
-def publish_report_step(report: SubOrdersReport) -> None:
-    """Publish the next step of an unfinished report after the current transaction commits.
-
-    A broker that is down only delays it: the row stays unfinished and is published again by
-    the page's poll or ``follow_sub_orders_reports`` (P49).
-    """
-    task = (
-        request_sub_orders_report
-        if report.state == SubOrdersReport.State.QUEUED
-        else check_sub_orders_report
-    )
-
-    def publish() -> None:
-        try:
-            task.delay(report.pk)
-        except Exception:  # any broker failure: the poll or the beat task re-publishes
-            log.warning("report %s: not published now; it will be re-published", report.pk)
-
-    transaction.on_commit(publish)
-
-
 @shared_task(bind=True, max_retries=None, acks_late=True)
 def request_sub_orders_report(self, report_id: int) -> str:  # type: ignore[no-untyped-def]
     """Ask Telnyx to create the report, then start checking it."""
@@ -186,7 +164,7 @@ def follow_sub_orders_reports() -> int:
     published = 0
     for report in reports.stale_reports():
         if reports.claim_stale(report):
-            publish_report_step(report)
+            reports.publish_step(report)
             published += 1
     return published
 

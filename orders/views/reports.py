@@ -22,7 +22,6 @@ from django_htmx.http import HttpResponseStopPolling
 from orders import reports
 from orders.forms import ReportRequestForm
 from orders.models import SubOrdersReport
-from orders.tasks import publish_report_step
 from portal.audit import record
 from portal.htmx import HtmxHttpRequest
 from portal.middleware import no_store
@@ -58,7 +57,7 @@ def report_list(request: HtmxHttpRequest) -> HttpResponse:
                 created_to=_day(data["created_to"], next_day=True),
             )
             report = reports.request_report(request.user, filters, request)
-            publish_report_step(report)
+            reports.publish_step(report)
             return redirect(report)
     recent = SubOrdersReport.objects.select_related("requested_by")[:50]
     return render(
@@ -85,7 +84,7 @@ def report_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     if request.htmx and request.GET.get("part") == "progress":
         if report.is_open and reports.claim_stale(report):
             # Nobody worked on it lately: its message was lost; publish the step again.
-            publish_report_step(report)
+            reports.publish_step(report)
         response = render(request, "orders/report_detail.html#progress", context)
         if not report.is_open:
             response.status_code = HttpResponseStopPolling.status_code

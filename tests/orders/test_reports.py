@@ -218,16 +218,14 @@ def test_bad_filters_are_refused_with_a_message_and_nothing_is_requested(
 
 @pytest.mark.django_db
 def test_p17_the_first_step_is_published_only_after_commit(
-    maria_client, report_root, django_capture_on_commit_callbacks, monkeypatch
+    maria_client, report_root, django_capture_on_commit_callbacks, private_broker
 ):
-    sent = []
-    monkeypatch.setattr(tasks.request_sub_orders_report, "delay", lambda pk: sent.append(pk))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         maria_client.post(
             reverse("orders:reports"),
             {"country_code": "FR", "created_from": "2026-11-01", "created_to": "2026-11-30"},
         )
-        assert sent == []
+        assert private_broker.queued() == 0
     report = SubOrdersReport.objects.get()
     assert report.filters == {
         "country_code": "FR",
@@ -236,7 +234,7 @@ def test_p17_the_first_step_is_published_only_after_commit(
     }
     for callback in callbacks:
         callback()
-    assert sent == [report.pk]
+    assert private_broker.queued() == 1
 
 
 def test_the_report_beat_entries_name_registered_tasks_and_expire_in_time():
@@ -258,16 +256,20 @@ def test_the_report_beat_entries_name_registered_tasks_and_expire_in_time():
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
 def test_p49_with_the_broker_down_the_request_is_kept_and_finishes_once_it_is_back(
-    sandbox, report_worker, maria_client, monkeypatch, settings
-):
-    from kombu.exceptions import OperationalError
-
-    def broker_down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-    with monkeypatch.context() as patched:
-        patched.setattr(tasks.request_sub_orders_report, "delay", broker_down)
-        response = maria_client.post(reverse("orders:reports"), {"country_code": "GB"})
+    sandbox, sandbox_worker_env, report_root, private_broker, celery_worker_factory,
+    maria_client, settings,
+):  # fmt: skip
+    celery_worker_factory(
+        {
+            **sandbox_worker_env,
+            **private_broker.worker_env,
+            "ORDERS_REPORT_ROOT": str(report_root),
+            "ORDERS_REPORT_RECHECK_SECONDS": "2",
+        }
+    )
+    private_broker.stop()  # really down: connections are refused
+    response = maria_client.post(reverse("orders:reports"), {"country_code": "GB"})
+    private_broker.start()
     assert response.status_code == 302  # the manager is not shown an error
     report = SubOrdersReport.objects.get()
     assert report.state == State.QUEUED

@@ -286,3 +286,48 @@ def test_p53_processing_a_stored_900_deep_event_fails_it_with_a_reason(deep_even
     assert webhooks.process(deep_event.pk) == WebhookEventState.FAILED
     deep_event.refresh_from_db(fields=["state", "error"])
     assert deep_event.error == "stored payload unreadable: nested deeper than 64 levels"
+
+
+def test_p6_a_new_event_is_stored_in_one_statement_and_a_duplicate_in_one_too(signer):
+    """The intake's cost is its database round trips (bench/webhooks.py): one INSERT ... ON
+    CONFLICT for a new event, the same single statement finding a duplicate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    body = order_event("order-1", event_id="evt-one-statement")
+    with CaptureQueriesContext(connection) as new:
+        assert post(body, signer.headers(body)).json() == {"status": "stored"}
+    with CaptureQueriesContext(connection) as again:
+        assert post(body, signer.headers(body)).json() == {"status": "duplicate"}
+    statements = [q["sql"] for q in new.captured_queries if "webhookevent" in q["sql"].lower()]
+    assert len(statements) == 1 and statements[0].startswith("INSERT"), statements
+    assert len([q for q in again.captured_queries if "webhookevent" in q["sql"].lower()]) == 1
+    assert WebhookEvent.objects.filter(event_id="evt-one-statement").count() == 1
+
+
+def test_p6_events_are_handed_to_the_broker_by_one_thread_not_one_per_event(
+    signer, monkeypatch, django_capture_on_commit_callbacks
+):
+    import threading
+
+    published: list[int] = []
+    gate = threading.Event()
+
+    def slow_broker(event_id: int) -> None:  # a broker that answers only when the gate opens
+        gate.wait(10)
+        published.append(event_id)
+
+    monkeypatch.setattr(webhooks, "publish", slow_broker)
+    webhooks.publisher.submit(0)  # the process's publisher thread, started once
+    before = threading.active_count()
+    stored = []
+    for n in range(20):
+        body = order_event(f"order-{n}", event_id=f"evt-thread-{n}")
+        with django_capture_on_commit_callbacks(execute=True):
+            assert post(body, signer.headers(body)).status_code == 200
+        stored.append(WebhookEvent.objects.get(event_id=f"evt-thread-{n}").pk)
+    # Twenty answers given while the broker was stuck, and no thread started for any of them.
+    assert threading.active_count() == before
+    gate.set()
+    assert webhooks.publisher.join()
+    assert published == [0, *stored]  # every stored event, once, in the order received
