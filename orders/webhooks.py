@@ -116,8 +116,8 @@ def _insert_unless_known(event: WebhookEvent) -> int | None:
     quote = connection.ops.quote_name
     values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in fields]
     # Table and column names come from the model's own metadata; every value is a parameter.
-    table, key, pk = (quote(meta.db_table), quote("event_id"), quote(meta.pk.column))
-    columns = ", ".join(quote(f.column) for f in fields)
+    table, key, pk = (quote(meta.db_table), quote("event_id"), quote(meta.pk.get_attname()))
+    columns = ", ".join(quote(f.get_attname_column()[1] or f.name) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT ({key}) DO NOTHING RETURNING {pk}"  # noqa: E501, S608
     with connection.cursor() as cursor:
