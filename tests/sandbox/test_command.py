@@ -103,6 +103,7 @@ def production_environment(**extra: str) -> dict[str, str]:
             "DJANGO_DEBUG": "false",
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DOCUMENT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+            "SEARCH_INDEX_KEY": "search-" + "k3y" * 12,
             **extra,
         }
     )
