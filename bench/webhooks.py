@@ -170,6 +170,8 @@ def bench(web_processes: int, events: int, clients: int, workdir: Path) -> dict[
         "TELNYX_API_KEY": "KEYBENCH0123456789",
         "TELNYX_PUBLIC_KEY": public_key_for_seed(seed),
         "DOCUMENT_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        "SEARCH_INDEX_KEY": secrets.token_urlsafe(32),
+        "DOCUMENT_SCANNING_OFF": "true",
         "STATIC_ROOT": str(workdir / "static"),
         "GUNICORN_BIND": f"127.0.0.1:{web_port}",
         "WEB_CONCURRENCY": str(web_processes),

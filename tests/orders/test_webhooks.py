@@ -14,6 +14,7 @@ from django.urls import reverse
 from orders import webhooks
 from orders.models import WebhookEvent, WebhookEventState
 
+from .conftest import wait_for
 from .factories import NumberOrderFactory
 from .webhook_signing import Signer, order_event
 
@@ -305,17 +306,17 @@ def test_p6_a_new_event_is_stored_in_one_statement_and_a_duplicate_in_one_too(si
     assert WebhookEvent.objects.filter(event_id="evt-one-statement").count() == 1
 
 
-def test_p6_events_are_handed_to_the_broker_by_one_thread_not_one_per_event(
+def test_p6_events_are_handed_to_the_broker_by_one_thread_in_batches_not_a_thread_each(
     signer, monkeypatch, django_capture_on_commit_callbacks
 ):
     import threading
 
-    published: list[int] = []
+    messages: list[list[int]] = []
     gate = threading.Event()
 
-    def slow_broker(event_id: int) -> None:  # a broker that answers only when the gate opens
+    def slow_broker(event_ids: list[int]) -> None:  # a broker that answers when the gate opens
         gate.wait(10)
-        published.append(event_id)
+        messages.append(list(event_ids))
 
     monkeypatch.setattr(webhooks, "publish", slow_broker)
     webhooks.publisher.submit(0)  # the process's publisher thread, started once
@@ -330,4 +331,28 @@ def test_p6_events_are_handed_to_the_broker_by_one_thread_not_one_per_event(
     assert threading.active_count() == before
     gate.set()
     assert webhooks.publisher.join()
-    assert published == [0, *stored]  # every stored event, once, in the order received
+    # Every stored event handed over once, in the order received; what waited went as one.
+    assert [event_id for message in messages for event_id in message] == [0, *stored]
+    assert messages == [[0], stored]
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_p6_a_batch_of_events_is_applied_by_a_worker(
+    sandbox, sandbox_worker_env, celery_worker_factory
+):
+    """The batch task a web process publishes applies each of its events (a real worker)."""
+    from orders.tasks import process_webhook_events
+
+    celery_worker_factory(sandbox_worker_env)
+    events = [
+        WebhookEvent.objects.create(event_id=f"evt-batch-{n}", event_type="number_order.complete",
+                                    record_id=f"unknown-{n}")
+        for n in range(3)
+    ]  # fmt: skip
+    process_webhook_events.delay([e.pk for e in events])
+    wait_for(
+        lambda: set(WebhookEvent.objects.values_list("state", flat=True)) == {"ignored"},
+        60,
+        "the worker to apply the three events",
+    )

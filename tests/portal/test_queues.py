@@ -30,6 +30,7 @@ EXPECTED = {
     "orders.tasks.place_bulk_order": "placing",
     "orders.tasks.follow_bulk_order": "placing",
     "orders.tasks.process_webhook_event": "webhooks",
+    "orders.tasks.process_webhook_events": "webhooks",
     "orders.tasks.sync_pending_orders": "sync",
     "orders.tasks.relay_outbox": "default",
     "compliance.tasks.upload_submission_documents": "submissions",
