@@ -87,6 +87,11 @@ class BulkOrder(models.Model):
         return reverse("orders:bulk-detail", args=[self.public_id])
 
     @property
+    def reference(self) -> str:
+        """Short human reference shown in titles and lists (``BULK-0007``)."""
+        return f"BULK-{self.pk or 0:04d}"
+
+    @property
     def count_requested(self) -> int:
         return sum(int(g.get("count_requested") or 0) for g in self.requested_groups)
 
@@ -176,6 +181,24 @@ class NumberOrder(models.Model):
         return reverse("orders:detail", args=[self.public_id])
 
     @property
+    def reference(self) -> str:
+        """Short human reference shown in titles and lists (``ORD-0042``)."""
+        return f"ORD-{self.pk or 0:04d}"
+
+    @property
+    def countries(self) -> list[str]:
+        found = {str(n.get("country_code") or "") for n in self.requested_numbers or []}
+        return sorted(c for c in found if c)
+
+    @property
+    def summary(self) -> str:
+        """Countries and number count, e.g. ``DE, FR · 3 numbers``."""
+        count = self.phone_numbers_count or len(self.requested_numbers or [])
+        noun = "number" if count == 1 else "numbers"
+        countries = ", ".join(self.countries)
+        return f"{countries} · {count} {noun}" if countries else f"{count} {noun}"
+
+    @property
     def is_final(self) -> bool:
         return self.status in FINAL_ORDER_STATUSES
 
@@ -210,6 +233,14 @@ class SubNumberOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who works on it: claimed, assigned by a colleague, or released (audited).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_sub_orders",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
