@@ -75,7 +75,9 @@ def board() -> list[BoardRow]:
     """Every number of a pending sub order that has a deadline, soonest first."""
     numbers = (
         OrderedNumber.objects.filter(deadline__isnull=False, sub_order__status="pending")
-        .select_related("sub_order", "number_order", "number_order__placed_by")
+        .select_related(
+            "sub_order", "sub_order__assignee", "number_order", "number_order__placed_by"
+        )
         .order_by("deadline", "phone_number")
     )
     rows_of_numbers = list(numbers)

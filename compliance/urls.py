@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from compliance.views import comments, deadlines, documents, profiles, records, requirements
+from compliance.views import (
+    comments,
+    deadlines,
+    documents,
+    owners,
+    profiles,
+    records,
+    requirements,
+)
 
 app_name = "compliance"
 
@@ -18,6 +26,8 @@ urlpatterns = [
         requirements.requirement_form,
         name="requirement-form",
     ),
+    path("sub-orders/<uuid:public_id>/owner", owners.sub_order_owner, name="sub-order-owner"),
+    path("groups/<uuid:public_id>/owner", owners.group_owner, name="group-owner"),
     path("sub-orders/<uuid:public_id>/comments", comments.thread, name="comments"),
     path(
         "sub-orders/<uuid:public_id>/extension",

@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from compliance import catalogue, review
+from compliance import catalogue, owners, review
 from compliance import submission as submissions
 from compliance.access import FILL_PERM, get_number, get_sub_order, get_submission, require
 from compliance.forms import RequirementForm, data_from_values
@@ -67,6 +67,7 @@ def sub_order_page(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         "can_make_profile": request.user.has_perm("compliance.add_complianceprofile"),
     }
     context["polling"] = active
+    context["colleagues"] = owners.colleagues() if context["can_fill"] else []
     context["documents"] = sub_order.compliance_documents.filter(deleted_at__isnull=True)
     context["can_read_documents"] = request.user.has_perm("compliance.view_document")
     if request.htmx and request.GET.get("part") == "submissions":

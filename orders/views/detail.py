@@ -32,7 +32,9 @@ def _context(order: NumberOrder) -> dict[str, object]:
     checked = last_pass.finished_at if last_pass else None
     if checked and not order.is_final and order.telnyx_id:
         last_synced = max(checked, last_synced) if last_synced else checked
-    sub_orders = order.sub_orders.prefetch_related("numbers", "comments").all()
+    sub_orders = (
+        order.sub_orders.select_related("assignee").prefetch_related("numbers", "comments").all()
+    )
     timeline = (
         NumberStatusChange.objects.filter(number__number_order=order)
         .select_related("number")

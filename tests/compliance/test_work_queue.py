@@ -247,7 +247,9 @@ def test_the_queue_region_alone_is_returned_for_htmx_polling(alice_client):
     )
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="work-queue"')
-    assert "<form" not in html  # polling never replaces the filter form
+    # Polling never replaces something being typed in: no filter form, no field to type in.
+    assert "queue-filters" not in html and "<select" not in html and "<textarea" not in html
+    assert 'type="text"' not in html
     assert 'hx-trigger="every 15s, live:refresh"' in html
 
 
