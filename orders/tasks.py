@@ -101,6 +101,16 @@ def sync_pending_orders() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def sync_active_orders() -> dict[str, int]:
+    """The short-cadence sync (beat): sub orders waiting on a Telnyx decision."""
+    with advisory_lock("orders.sync_active", 0) as acquired:
+        if not acquired:
+            return {"skipped": 1}
+        report = sync.sync_active()
+    return {"checked": report.checked, "errors": len(report.errors)}
+
+
+@shared_task(acks_late=True)
 def relay_outbox() -> dict[str, int]:
     """Re-publish work whose task was lost (Redis down, worker gone): the outbox relay (P18)."""
     after = timedelta(seconds=int(settings.ORDERS_RELAY_AFTER_SECONDS))

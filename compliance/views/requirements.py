@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -70,6 +71,9 @@ def sub_order_page(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     context["colleagues"] = owners.colleagues() if context["can_fill"] else []
     context["documents"] = sub_order.compliance_documents.filter(deleted_at__isnull=True)
     context["can_read_documents"] = request.user.has_perm("compliance.view_document")
+    context["live_seconds"] = settings.PORTAL_LIVE_POLL_SECONDS
+    if request.htmx and request.GET.get("part") == "live":
+        return render(request, "compliance/sub_order.html#live", context)
     if request.htmx and request.GET.get("part") == "submissions":
         if not active:
             # The last answer carries the final state; 286 tells htmx to stop polling.

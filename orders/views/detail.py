@@ -47,6 +47,7 @@ def _context(order: NumberOrder) -> dict[str, object]:
         "timeline": timeline,
         "last_synced": last_synced,
         "poll_seconds": settings.ORDERS_PROGRESS_POLL_SECONDS,
+        "live_seconds": settings.PORTAL_LIVE_POLL_SECONDS,
         "placing_errors": order.placing_errors,
     }
 

@@ -315,3 +315,22 @@ def test_the_queue_costs_the_same_queries_at_100_and_10000_orders(
     # Session, user, permissions and seven sections: a fixed budget whatever the size.
     with django_assert_max_num_queries(41):
         maria_client.get(reverse("home"))
+
+
+def test_the_sub_order_page_and_order_detail_refresh_their_status_regions_only(alice_client):
+    number = make_number()
+    sub = number.sub_order
+    page = reverse("compliance:sub-order", args=[sub.public_id])
+    full = alice_client.get(page).content.decode()
+    assert (
+        'id="sub-order-live" data-live' in full and 'hx-trigger="every 15s, live:refresh"' in full
+    )
+    OrderedNumber.objects.filter(pk=number.pk).update(requirements_status="approved")
+    live = alice_client.get(page, {"part": "live"}, HTTP_HX_REQUEST="true").content.decode()
+    assert live.lstrip().startswith('<div id="sub-order-live"')
+    assert "Approved" in live and "<form" not in live and "<select" not in live
+    detail = alice_client.get(
+        sub.number_order.get_absolute_url(), {"part": "sub-orders"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert '<dd id="order-status" hx-swap-oob="true">' in detail
+    assert 'id="sub-orders" data-live' in detail and "<input" not in detail.split("</dd>", 1)[1]
