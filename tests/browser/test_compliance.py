@@ -36,7 +36,7 @@ ADDRESS = {
     "Street and number": "Friedrichstrasse 68",
     "City": "Berlin",
     "Postal code": "10117",
-    "Country (2 letters)": "DE",
+    "Country (name or 2-letter code)": "DE",
 }
 
 
