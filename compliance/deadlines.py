@@ -173,6 +173,10 @@ def send_reminders(now: datetime | None = None) -> int:
         claimed = [_claim(number, f"{h}h", number.deadline) for h in applicable]
         if claimed[0]:
             due[(number.sub_order, smallest)].append(number)
+    # Name every requirement in the emails: ids never seen before are fetched once.
+    types = catalogue.ensure(
+        {rid for numbers in due.values() for n in numbers for rid in _requirement_ids(n)}
+    )
     sent = 0
     for (sub_order, hours), numbers in due.items():
         first = min(n.deadline for n in numbers)
@@ -184,7 +188,7 @@ def send_reminders(now: datetime | None = None) -> int:
             "",
         ]
         for number in numbers:
-            missing, declined = missing_requirements(number)
+            missing, declined = missing_requirements(number, types)
             todo = ", ".join([*missing, *(f"{d} (declined)" for d in declined)]) or "review"
             lines.append(f"- {number.phone_number}: {todo}")
         subject = f"Requirements due within {hours} h: {sub_order.country_code} numbers"
