@@ -168,6 +168,7 @@ class NumberOrder(models.Model):
             ("place_numberorder", "Can place number orders at Telnyx"),
             ("approve_numberorder", "Can approve large number orders"),
             ("cancel_subnumberorder", "Can cancel pending sub number orders"),
+            ("cancel_own_subnumberorder", "Can cancel pending sub orders of orders they placed"),
             ("refresh_numberorder", "Can refresh an order from Telnyx"),
         ]
         indexes = [
@@ -201,6 +202,23 @@ class NumberOrder(models.Model):
     @property
     def is_final(self) -> bool:
         return self.status in FINAL_ORDER_STATUSES
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show: Telnyx's, rolled up truthfully over cancelled sub orders.
+
+        Telnyx leaves an order ``success`` after one of its sub orders was cancelled; a page
+        saying "Success" then is wrong. Uses ``sub_orders.all()`` (prefetched by the lists).
+        """
+        if not self.telnyx_id:
+            return str(self.placing_state)
+        statuses = [sub.status for sub in self.sub_orders.all()]
+        cancelled = statuses.count("cancelled")
+        if statuses and cancelled == len(statuses):
+            return "cancelled"
+        if cancelled:
+            return "partly_cancelled"
+        return self.status
 
     @property
     def is_placing(self) -> bool:

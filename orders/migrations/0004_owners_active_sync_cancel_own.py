@@ -1,5 +1,6 @@
 """Sub orders get an owner (assignee); the short-cadence sync of active sub orders gets its
-beat entry (``ORDERS_SYNC_ACTIVE_SECONDS``, editable in the admin)."""
+beat entry (``ORDERS_SYNC_ACTIVE_SECONDS``, editable in the admin); staff may be allowed to
+cancel the sub orders of orders they placed (``cancel_own_subnumberorder``)."""
 
 import django.db.models.deletion
 from django.conf import settings
@@ -40,6 +41,22 @@ class Migration(migrations.Migration):
                 related_name="assigned_sub_orders",
                 to=settings.AUTH_USER_MODEL,
             ),
+        ),
+        migrations.AlterModelOptions(
+            name="numberorder",
+            options={
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("place_numberorder", "Can place number orders at Telnyx"),
+                    ("approve_numberorder", "Can approve large number orders"),
+                    ("cancel_subnumberorder", "Can cancel pending sub number orders"),
+                    (
+                        "cancel_own_subnumberorder",
+                        "Can cancel pending sub orders of orders they placed",
+                    ),
+                    ("refresh_numberorder", "Can refresh an order from Telnyx"),
+                ],
+            },
         ),
         migrations.RunPython(create_active_entry, remove_active_entry),
     ]
