@@ -71,10 +71,16 @@ def missing_requirements(
     return missing, declined
 
 
-def board() -> list[BoardRow]:
-    """Every number of a pending sub order that has a deadline, soonest first."""
+def board(owner: str = "", user: Any = None) -> list[BoardRow]:
+    """Every number of a pending sub order that has a deadline, soonest first; ``owner``
+    "mine" keeps the sub orders ``user`` owns, "unassigned" those nobody owns."""
+    owned = Q()
+    if owner == "mine":
+        owned = Q(sub_order__assignee_id=getattr(user, "pk", None))
+    elif owner == "unassigned":
+        owned = Q(sub_order__assignee__isnull=True)
     numbers = (
-        OrderedNumber.objects.filter(deadline__isnull=False, sub_order__status="pending")
+        OrderedNumber.objects.filter(owned, deadline__isnull=False, sub_order__status="pending")
         .select_related(
             "sub_order", "sub_order__assignee", "number_order", "number_order__placed_by"
         )

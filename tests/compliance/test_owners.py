@@ -112,3 +112,42 @@ def test_requirement_groups_have_owners_too(alice, alice_client):
     assert b"<strong data-owner>alice</strong>" in html
     queue = alice_client.get(reverse("home"), {"scope": "mine"}).content.decode()
     assert "Requirement group IT local" in queue
+
+
+def test_the_owner_is_a_filter_on_orders_numbers_and_the_deadline_board(
+    sub_order, alice, maria, alice_client
+):
+    from orders.models import NumberOrder, OrderedNumber
+
+    mine = sub_order
+    SubNumberOrder.objects.filter(pk=mine.pk).update(assignee=alice)
+    other_order = NumberOrder.objects.create(
+        telnyx_id=str(uuid.uuid4()), customer_reference=str(uuid.uuid4()), status="pending"
+    )
+    theirs = SubNumberOrder.objects.create(
+        telnyx_id=str(uuid.uuid4()), number_order=other_order, country_code="FR",
+        phone_number_type="local", status="pending", assignee=maria,
+    )  # fmt: skip
+    OrderedNumber.objects.create(
+        telnyx_id=str(uuid.uuid4()), sub_order=theirs, number_order=other_order,
+        phone_number="+33100000001", requirements_status="requirement-info-pending",
+        deadline=timezone.now() + timedelta(hours=5),
+    )  # fmt: skip
+    OrderedNumber.objects.filter(sub_order=mine).update(
+        deadline=timezone.now() + timedelta(hours=5)
+    )
+    my_number = mine.numbers.get().phone_number
+    my_ref, their_ref = mine.number_order.reference, other_order.reference
+
+    def get(name: str, **query) -> str:
+        return alice_client.get(reverse(name), query).content.decode()
+
+    orders = get("orders:list", owner="mine")
+    assert f">{my_ref}</a>" in orders and f">{their_ref}</a>" not in orders
+    assert f">{their_ref}</a>" in get("orders:list") and "data-owner>maria<" in get("orders:list")
+    numbers = get("orders:numbers", owner="mine")
+    assert my_number in numbers and "+33100000001" not in numbers
+    assert "+33100000001" not in get("orders:numbers", owner="unassigned")
+    board = get("compliance:deadlines", owner="mine")
+    assert my_number in board and "+33100000001" not in board
+    assert my_number not in get("compliance:deadlines", owner="unassigned")
