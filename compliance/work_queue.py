@@ -349,7 +349,10 @@ def awaiting_approval(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row
         return Row(
             title=f"Submission for {target} · {s.sub_order.country_code} "
             f"{s.sub_order.phone_number_type} · {s.sub_order.number_order.reference}",
-            url=_sub_url(s.sub_order) + "#submissions",
+            # Managers decide in the admin (with the diff); staff follow the sub order page.
+            url=reverse("admin:compliance_submission_change", args=[s.pk])
+            if ctx.is_manager
+            else _sub_url(s.sub_order) + "#submissions",
             status=s.status,
             when=s.created_at,
             details=f"Submitted by {s.submitted_by or 'someone'}",

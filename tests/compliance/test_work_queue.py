@@ -166,7 +166,7 @@ def test_approvals_are_actionable_for_managers_and_shown_as_waiting_for_staff(
     alice, alice_client, maria_client
 ):
     number = make_number()
-    Submission.objects.create(
+    waiting = Submission.objects.create(
         sub_order=number.sub_order,
         status=Submission.Status.AWAITING_APPROVAL,
         submitted_by=alice,
@@ -186,6 +186,9 @@ def test_approvals_are_actionable_for_managers_and_shown_as_waiting_for_staff(
     assert "Approve or reject" in manager and ">Approve<" in manager
     assert f"Large order {big.reference} · DE · 60 numbers" in manager
     assert big.get_absolute_url() in manager
+    # Each row links to where the work is done: the admin's decision page for a manager.
+    decide = reverse("admin:compliance_submission_change", args=[waiting.pk])
+    assert decide in manager and decide not in staff
 
 
 def test_stuck_and_done_recently(alice, alice_client):
