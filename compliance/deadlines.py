@@ -71,11 +71,19 @@ def missing_requirements(
     return missing, declined
 
 
-def board() -> list[BoardRow]:
-    """Every number of a pending sub order that has a deadline, soonest first."""
+def board(owner: str = "", user: Any = None) -> list[BoardRow]:
+    """Every number of a pending sub order that has a deadline, soonest first; ``owner``
+    "mine" keeps the sub orders ``user`` owns, "unassigned" those nobody owns."""
+    owned = Q()
+    if owner == "mine":
+        owned = Q(sub_order__assignee_id=getattr(user, "pk", None))
+    elif owner == "unassigned":
+        owned = Q(sub_order__assignee__isnull=True)
     numbers = (
-        OrderedNumber.objects.filter(deadline__isnull=False, sub_order__status="pending")
-        .select_related("sub_order", "number_order", "number_order__placed_by")
+        OrderedNumber.objects.filter(owned, deadline__isnull=False, sub_order__status="pending")
+        .select_related(
+            "sub_order", "sub_order__assignee", "number_order", "number_order__placed_by"
+        )
         .order_by("deadline", "phone_number")
     )
     rows_of_numbers = list(numbers)
@@ -171,6 +179,10 @@ def send_reminders(now: datetime | None = None) -> int:
         claimed = [_claim(number, f"{h}h", number.deadline) for h in applicable]
         if claimed[0]:
             due[(number.sub_order, smallest)].append(number)
+    # Name every requirement in the emails: ids never seen before are fetched once.
+    types = catalogue.ensure(
+        {rid for numbers in due.values() for n in numbers for rid in _requirement_ids(n)}
+    )
     sent = 0
     for (sub_order, hours), numbers in due.items():
         first = min(n.deadline for n in numbers)
@@ -182,7 +194,7 @@ def send_reminders(now: datetime | None = None) -> int:
             "",
         ]
         for number in numbers:
-            missing, declined = missing_requirements(number)
+            missing, declined = missing_requirements(number, types)
             todo = ", ".join([*missing, *(f"{d} (declined)" for d in declined)]) or "review"
             lines.append(f"- {number.phone_number}: {todo}")
         subject = f"Requirements due within {hours} h: {sub_order.country_code} numbers"

@@ -15,6 +15,8 @@ from typing import Any
 from django import forms
 
 from compliance.models import Document, RequirementType, SavedAddress
+from portal.countries import MESSAGE as COUNTRY_MESSAGE
+from portal.countries import to_alpha2
 
 ADDRESS_REQUIRED = (
     "first_name",
@@ -33,7 +35,7 @@ ADDRESS_LABELS = {
     "locality": "City",
     "administrative_area": "State or region",
     "postal_code": "Postal code",
-    "country_code": "Country (2 letters)",
+    "country_code": "Country (name or 2-letter code)",
 }
 
 
@@ -139,7 +141,7 @@ class RequirementForm(forms.Form):
                 key = f"{name}__{part}"
                 self.fields[key] = forms.CharField(
                     required=False,
-                    max_length=2 if part == "country_code" else 255,
+                    max_length=60 if part == "country_code" else 255,
                     label=part_label,
                 )
                 section["address_fields"].append(key)
@@ -220,8 +222,8 @@ class RequirementForm(forms.Form):
             if not parts[part]:
                 self.add_error(f"{name}__{part}", f"{ADDRESS_LABELS[part]} is required.")
         country = parts["country_code"]
-        if country and not re.fullmatch(r"[A-Za-z]{2}", country):
-            self.add_error(f"{name}__country_code", "Use the two-letter country code, e.g. DE.")
+        if country and to_alpha2(country) is None:
+            self.add_error(f"{name}__country_code", COUNTRY_MESSAGE)
 
     # --- conversions -----------------------------------------------------------------------
 
@@ -250,7 +252,7 @@ class RequirementForm(forms.Form):
                     }
                     if not any(parts.values()):
                         continue
-                    parts["country_code"] = parts["country_code"].upper()
+                    parts["country_code"] = to_alpha2(parts["country_code"]) or ""
                     saved = SavedAddress.objects.create(
                         label=label or parts["business_name"] or "Address",
                         fields=parts,

@@ -438,6 +438,14 @@ class RequirementGroupLink(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Who works on it: claimed, assigned by a colleague, or released (audited).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requirement_groups",
+    )
 
     class Meta:
         ordering = ["-created_at"]

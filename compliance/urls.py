@@ -7,6 +7,7 @@ from compliance.views import (
     dashboard,
     deadlines,
     documents,
+    owners,
     profiles,
     records,
     requirements,
@@ -27,6 +28,8 @@ urlpatterns = [
         requirements.requirement_form,
         name="requirement-form",
     ),
+    path("sub-orders/<uuid:public_id>/owner", owners.sub_order_owner, name="sub-order-owner"),
+    path("groups/<uuid:public_id>/owner", owners.group_owner, name="group-owner"),
     path("sub-orders/<uuid:public_id>/comments", comments.thread, name="comments"),
     path("sub-orders/<uuid:public_id>/comments/read", comments.mark_read, name="comments-read"),
     path(

@@ -21,6 +21,18 @@ class CancelRefused(Exception):
     """The sub order is not pending (any more)."""
 
 
+ANY = "orders.cancel_subnumberorder"
+OWN = "orders.cancel_own_subnumberorder"
+
+
+def may_cancel(user: Any, sub: SubNumberOrder) -> bool:
+    """Who may cancel is a role permission: any sub order (managers), or the sub orders of
+    orders the user placed (staff)."""
+    if user.has_perm(ANY):
+        return True
+    return bool(user.has_perm(OWN) and sub.number_order.placed_by_id == user.pk)
+
+
 def cancel_sub_order(user: Any, sub: SubNumberOrder, reason: str, request: Any = None) -> None:
     """Cancel at Telnyx, then record who, when and why; raises `TelnyxError` on refusal."""
     if not sub.can_cancel:

@@ -13,12 +13,12 @@ from typing import Any
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django_countries import countries
 
 from orders import listing
 from orders.forms import PHONE_NUMBER_TYPES
-from orders.models import NumberOrder, OrderedNumber
+from orders.models import NumberOrder, OrderedNumber, SubNumberOrder
 
 ORDER_STATUSES = [
     ("pending", "Pending"),
@@ -92,6 +92,25 @@ def _deadline_days() -> django_filters.NumberFilter:
     )
 
 
+OWNER_CHOICES = [("mine", "Mine"), ("unassigned", "Unassigned")]
+
+
+def _owner() -> django_filters.ChoiceFilter:
+    return django_filters.ChoiceFilter(
+        label="Owner", choices=OWNER_CHOICES, empty_label="Everyone", method="filter_owner"
+    )
+
+
+def _owner_q(request: Any, value: str, prefix: str) -> Q:
+    """Sub orders (reached through ``prefix``) owned by the requesting user, or by nobody."""
+    if value == "mine":
+        user = getattr(request, "user", None)
+        return Q(**{f"{prefix}assignee_id": getattr(user, "pk", None)})
+    if value == "unassigned":
+        return Q(**{f"{prefix}assignee__isnull": True})
+    return Q()
+
+
 class OrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ORDER_STATUSES, empty_label="Any", method="filter_status"
@@ -108,6 +127,7 @@ class OrderFilter(django_filters.FilterSet):
     )
     deadline_within_days = _deadline_days()
     placed_by = _PlacerFilter(queryset=placers, empty_label="Anyone")
+    owner = _owner()
     created = _created()
     needs_action = django_filters.BooleanFilter(
         widget=forms.CheckboxInput, method="filter_needs_action"
@@ -130,6 +150,14 @@ class OrderFilter(django_filters.FilterSet):
         return qs.filter(
             next_deadline__isnull=False, next_deadline__lte=listing.deadline_within(value)
         )
+
+    def filter_owner(self, qs: QuerySet[NumberOrder], name: str, value: str) -> QuerySet:
+        if not value:
+            return qs
+        subs = SubNumberOrder.objects.filter(
+            _owner_q(self.request, value, ""), number_order=OuterRef("pk")
+        )
+        return qs.filter(Exists(subs))
 
     def filter_needs_action(self, qs: QuerySet[NumberOrder], name: str, value: bool) -> QuerySet:
         return qs.filter(needs_action=True) if value else qs
@@ -161,6 +189,7 @@ class NumberFilter(django_filters.FilterSet):
     placed_by = _PlacerFilter(
         field_name="number_order__placed_by", queryset=placers, empty_label="Anyone"
     )
+    owner = _owner()
     created = _created()
 
     class Meta:
@@ -169,6 +198,9 @@ class NumberFilter(django_filters.FilterSet):
 
     def filter_deadline(self, qs: QuerySet[OrderedNumber], name: str, value: int) -> QuerySet:
         return qs.filter(deadline__isnull=False, deadline__lte=listing.deadline_within(value))
+
+    def filter_owner(self, qs: QuerySet[OrderedNumber], name: str, value: str) -> QuerySet:
+        return qs.filter(_owner_q(self.request, value, "sub_order__")) if value else qs
 
     def filter_queryset(self, queryset: QuerySet[OrderedNumber]) -> QuerySet[OrderedNumber]:
         qs = super().filter_queryset(queryset)

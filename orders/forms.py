@@ -12,6 +12,9 @@ from typing import Any, cast
 
 from django import forms
 
+from portal.countries import MESSAGE as COUNTRY_MESSAGE
+from portal.countries import to_alpha2
+
 PHONE_NUMBER_TYPES = [
     ("local", "Local"),
     ("toll_free", "Toll-free"),
@@ -48,7 +51,7 @@ class SearchForm(forms.Form):
     """Every filter `GET /available_phone_numbers` supports."""
 
     country_code = forms.CharField(
-        label="Country", max_length=2, min_length=2, help_text="ISO code, e.g. US, DE"
+        label="Country", max_length=60, help_text="Name or ISO code, e.g. Germany or DE"
     )
     phone_number_type = forms.ChoiceField(
         label="Type", choices=[("", "Any"), *PHONE_NUMBER_TYPES], required=False
@@ -73,10 +76,10 @@ class SearchForm(forms.Form):
     PATTERN_FIELDS = ("starts_with", "contains", "ends_with")
 
     def clean_country_code(self) -> str:
-        value = self.cleaned_data["country_code"].strip().upper()
-        if not value.isalpha():
-            raise forms.ValidationError("Use the two-letter country code, e.g. US.")
-        return value
+        code = to_alpha2(self.cleaned_data["country_code"])
+        if code is None:
+            raise forms.ValidationError(COUNTRY_MESSAGE)
+        return code
 
     def clean_administrative_area(self) -> str:
         return self.cleaned_data["administrative_area"].strip().upper()

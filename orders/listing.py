@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from orders.models import NumberOrder, OrderedNumber, PlacingState, SubNumberOrder
@@ -123,7 +123,10 @@ def filtered(qs: QuerySet[NumberOrder], f: Filters) -> QuerySet[NumberOrder]:
 
 def page_rows(qs: QuerySet[NumberOrder]) -> QuerySet[NumberOrder]:
     """What a list row shows: placer's name and the sub orders' country/type, prefetched."""
-    return qs.select_related("placed_by", "bulk_order").prefetch_related("sub_orders")
+    subs = SubNumberOrder.objects.select_related("assignee")
+    return qs.select_related("placed_by", "bulk_order").prefetch_related(
+        Prefetch("sub_orders", queryset=subs)
+    )
 
 
 def state_counts(qs: QuerySet[NumberOrder]) -> dict[str, int]:

@@ -97,6 +97,11 @@ class BulkOrder(models.Model):
         return reverse("orders:bulk-detail", args=[self.public_id])
 
     @property
+    def reference(self) -> str:
+        """Short human reference shown in titles and lists (``BULK-0007``)."""
+        return f"BULK-{self.pk or 0:04d}"
+
+    @property
     def count_requested(self) -> int:
         return sum(int(g.get("count_requested") or 0) for g in self.requested_groups)
 
@@ -173,6 +178,7 @@ class NumberOrder(models.Model):
             ("place_numberorder", "Can place number orders at Telnyx"),
             ("approve_numberorder", "Can approve large number orders"),
             ("cancel_subnumberorder", "Can cancel pending sub number orders"),
+            ("cancel_own_subnumberorder", "Can cancel pending sub orders of orders they placed"),
             ("refresh_numberorder", "Can refresh an order from Telnyx"),
         ]
         indexes = [
@@ -186,8 +192,43 @@ class NumberOrder(models.Model):
         return reverse("orders:detail", args=[self.public_id])
 
     @property
+    def reference(self) -> str:
+        """Short human reference shown in titles and lists (``ORD-0042``)."""
+        return f"ORD-{self.pk or 0:04d}"
+
+    @property
+    def countries(self) -> list[str]:
+        found = {str(n.get("country_code") or "") for n in self.requested_numbers or []}
+        return sorted(c for c in found if c)
+
+    @property
+    def summary(self) -> str:
+        """Countries and number count, e.g. ``DE, FR · 3 numbers``."""
+        count = self.phone_numbers_count or len(self.requested_numbers or [])
+        noun = "number" if count == 1 else "numbers"
+        countries = ", ".join(self.countries)
+        return f"{countries} · {count} {noun}" if countries else f"{count} {noun}"
+
+    @property
     def is_final(self) -> bool:
         return self.status in FINAL_ORDER_STATUSES
+
+    @property
+    def shown_status(self) -> str:
+        """The status to show: Telnyx's, rolled up truthfully over cancelled sub orders.
+
+        Telnyx leaves an order ``success`` after one of its sub orders was cancelled; a page
+        saying "Success" then is wrong. Uses ``sub_orders.all()`` (prefetched by the lists).
+        """
+        if not self.telnyx_id:
+            return str(self.placing_state)
+        statuses = [sub.status for sub in self.sub_orders.all()]
+        cancelled = statuses.count("cancelled")
+        if statuses and cancelled == len(statuses):
+            return "cancelled"
+        if cancelled:
+            return "partly_cancelled"
+        return self.status
 
     @property
     def is_placing(self) -> bool:
@@ -220,6 +261,14 @@ class SubNumberOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # Who works on it: claimed, assigned by a colleague, or released (audited).
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_sub_orders",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -25,6 +25,7 @@ _BADGES: Final[dict[str, tuple[str, str]]] = {
     "success": ("Success", OK),
     "failure": ("Failure", BAD),
     "cancelled": ("Cancelled", MUTED),
+    "partly_cancelled": ("Partly cancelled", WARN),
     "deleted": ("Deleted", MUTED),
     # Per-number requirements_status.
     "requirement-info-pending": ("Info needed", WARN),
@@ -81,5 +82,6 @@ _EXPLANATIONS: Final[dict[str, str]] = {
         "before trying again, so nothing is bought twice."
     ),
     "cancelled": "Cancelled by a user or by Telnyx (for example after a missed deadline).",
+    "partly_cancelled": "Some sub orders were cancelled; the others went on (see each one).",
     "deleted": "Every number of this order has since been deleted from the account.",
 }

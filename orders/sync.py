@@ -28,12 +28,12 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db.models import Count
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from orders.mirror import (
@@ -169,6 +169,52 @@ def _fetch_numbers(number_ids: list[str]) -> list[Any]:
 
 def _list_comments(sub_id: str) -> list[Any]:
     return list(get_client().list_comments("sub_number_order", sub_id))
+
+
+# --- the active pass --------------------------------------------------------------------------
+
+# Sub orders whose numbers are in these states are waiting on a Telnyx decision soon.
+ACTIVE_REQUIREMENT_STATUSES = ("requirement-info-under-review", "requirement-info-exception")
+# "Just placed" and "just submitted" stay active this long.
+ACTIVE_WINDOW = timedelta(minutes=15)
+# Most sub orders one active pass re-reads (stalest first); the rest wait for the next pass.
+ACTIVE_MAX = 100
+
+
+def active_sub_orders(now: datetime | None = None) -> Any:
+    """Pending sub orders just placed, just submitted, under review or in exception."""
+    since = (now or timezone.now()) - ACTIVE_WINDOW
+    hot = (
+        Q(numbers__requirements_status__in=ACTIVE_REQUIREMENT_STATUSES)
+        | Q(created_at__gte=since)
+        # Compliance's submissions (a string lookup: orders does not import compliance).
+        | Q(compliance_submissions__sent_at__gte=since)
+    )
+    ids = non_final_sub_orders().filter(hot).values("pk")
+    return (
+        SubNumberOrder.objects.filter(pk__in=ids)
+        .exclude(status__in=FINAL_ORDER_STATUSES)
+        .select_related("number_order")
+        .order_by(F("last_synced_at").asc(nulls_first=True), "pk")
+    )
+
+
+def sync_active(limit: int = ACTIVE_MAX) -> SyncReport:
+    """Re-read the active sub orders (the short cadence); idle ones wait for ``sync_pending``.
+
+    Every call goes through the shared client, so this pass and the long one share the
+    Redis token bucket (P13). A sub order Telnyx cannot answer for is skipped, not fatal.
+    """
+    report = SyncReport()
+    for sub_order in active_sub_orders()[:limit]:
+        report.checked += 1
+        try:
+            refresh_sub_order(sub_order, source=ChangeSource.SYNC)
+        except TelnyxError as exc:
+            report.errors.append(f"{sub_order.telnyx_id}: {exc}")
+            log.warning("active sync: sub order %s not refreshed: %s", sub_order.pk, exc)
+        SubNumberOrder.objects.filter(pk=sub_order.pk).update(last_synced_at=timezone.now())
+    return report
 
 
 # --- the periodic pass -----------------------------------------------------------------------

@@ -126,6 +126,16 @@ def sync_pending_orders() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
+def sync_active_orders() -> dict[str, int]:
+    """The short-cadence sync (beat): sub orders waiting on a Telnyx decision."""
+    with advisory_lock("orders.sync_active", 0) as acquired:
+        if not acquired:
+            return {"skipped": 1}
+        report = sync.sync_active()
+    return {"checked": report.checked, "errors": len(report.errors)}
+
+
+@shared_task(acks_late=True)
 def relay_outbox() -> dict[str, int]:
     """Publish again every outbox job and webhook event whose message was lost (P6, P18, P49)."""
     jobs = outbox.relay()

@@ -34,6 +34,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("*remind*", "email"),
     ("*mail*", "email"),
     ("*notify*", "email"),
+    # The short-cadence sync must not wait behind a long pass on the sync queue.
+    ("orders.tasks.sync_active_orders", "default"),
     # Long periodic passes: order sync, requirement catalogue and groups, document retention.
     ("*.sync_*", "sync"),
     ("*refresh_*", "sync"),

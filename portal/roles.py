@@ -22,6 +22,7 @@ _STAFF_PERMISSIONS = [
     "orders.add_numberorder",
     "orders.place_numberorder",
     "orders.refresh_numberorder",
+    "orders.cancel_own_subnumberorder",
     "orders.view_subnumberorder",
     "orders.view_orderednumber",
     "orders.view_numberstatuschange",

@@ -415,6 +415,12 @@ LOGGING = {
 # Periodic sync of non-final orders (the beat entry is created from these on migrate and can
 # then be edited in the admin; its `expires` stays below the interval).
 ORDERS_SYNC_INTERVAL_SECONDS = env.int("ORDERS_SYNC_INTERVAL_SECONDS", default=300)
+# Sub orders just submitted, under review or in exception are re-read this often (seconds) by
+# a second, narrower pass, within the same shared rate limit.
+ORDERS_SYNC_ACTIVE_SECONDS = env.int("ORDERS_SYNC_ACTIVE_SECONDS", default=30)
+# Pages that show statuses (work queue, order, sub order) refresh their status regions this
+# often (seconds) while the tab is visible.
+PORTAL_LIVE_POLL_SECONDS = env.int("PORTAL_LIVE_POLL_SECONDS", default=15)
 ORDERS_SYNC_CONCURRENCY = env.int("ORDERS_SYNC_CONCURRENCY", default=8)
 ORDERS_SYNC_BATCH_SIZE = env.int("ORDERS_SYNC_BATCH_SIZE", default=5000)
 # Read pending numbers through the per-country list when that takes fewer calls than one GET

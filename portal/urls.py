@@ -10,11 +10,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from compliance.views.find import find_view
+from compliance.views.work_queue import home
 from orders.views.webhooks import telnyx_webhook
 from portal import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path(
         "accounts/login/",

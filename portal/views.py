@@ -1,4 +1,4 @@
-"""Project-level views: home, health check, logout, the second-factor page and the 403 page."""
+"""Project-level views: health check, logout, the second-factor page and the 403 page."""
 
 from __future__ import annotations
 
@@ -25,10 +25,6 @@ from portal.redirects import safe_next
 from portal.security_events import security_event
 
 DEVICE_NAME = "portal"
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 @require_GET

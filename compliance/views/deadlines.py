@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from compliance import deadlines
 from compliance.access import VIEW_PERM
+from orders.filters import OWNER_CHOICES
 from portal.htmx import HtmxHttpRequest
 
 
@@ -18,4 +19,8 @@ def board(request: HtmxHttpRequest) -> HttpResponse:
     template = "compliance/deadlines.html"
     if request.htmx:
         template += "#rows"
-    return render(request, template, {"rows": deadlines.board()})
+    owner = request.GET.get("owner", "")
+    owner = owner if owner in dict(OWNER_CHOICES) else ""
+    rows = deadlines.board(owner=owner, user=request.user)
+    context = {"rows": rows, "owner": owner, "owner_choices": OWNER_CHOICES}
+    return render(request, template, context)

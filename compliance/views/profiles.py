@@ -9,8 +9,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from compliance import profiles
-from compliance.access import get_number, get_sub_order, get_submission
+from compliance import owners, profiles
+from compliance.access import FILL_PERM, get_number, get_sub_order, get_submission
 from compliance.models import ComplianceProfile, RequirementGroupLink
 from compliance.views.privacy import pii_page
 from portal import outbox
@@ -77,7 +77,9 @@ def profile_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         "compliance/profile.html",
         {
             "profile": profile,
-            "groups": profile.requirement_groups.all(),
+            "groups": profile.requirement_groups.select_related("assignee"),
+            "can_own": request.user.has_perm(FILL_PERM),
+            "colleagues": owners.colleagues() if request.user.has_perm(FILL_PERM) else [],
             "mandatory": sorted(profiles.GROUP_MANDATORY_COUNTRIES),
             "can_change": request.user.has_perm(CHANGE),
         },

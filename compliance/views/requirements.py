@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -18,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from compliance import catalogue, review
+from compliance import catalogue, owners, review
 from compliance import submission as submissions
 from compliance.access import FILL_PERM, get_number, get_sub_order, get_submission, require
 from compliance.forms import RequirementForm, data_from_values
@@ -68,8 +69,12 @@ def sub_order_page(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         "can_make_profile": request.user.has_perm("compliance.add_complianceprofile"),
     }
     context["polling"] = active
+    context["colleagues"] = owners.colleagues() if context["can_fill"] else []
     context["documents"] = sub_order.compliance_documents.filter(deleted_at__isnull=True)
     context["can_read_documents"] = request.user.has_perm("compliance.view_document")
+    context["live_seconds"] = settings.PORTAL_LIVE_POLL_SECONDS
+    if request.htmx and request.GET.get("part") == "live":
+        return render(request, "compliance/sub_order.html#live", context)
     if request.htmx and request.GET.get("part") == "submissions":
         if not active:
             # The last answer carries the final state; 286 tells htmx to stop polling.

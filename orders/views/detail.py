@@ -3,9 +3,12 @@ Refresh now, approve, and cancelling a pending sub order."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,7 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from orders.access import get_order, get_sub_order
-from orders.cancelling import CancelRefused, cancel_sub_order
+from orders.cancelling import CancelRefused, cancel_sub_order, may_cancel
 from orders.forms import CancelSubOrderForm
 from orders.intents import SAVED_NOT_SENT
 from orders.models import NumberOrder, NumberStatusChange, PlacingState, SyncRun
@@ -26,14 +29,20 @@ from portal.telnyx.errors import TelnyxError
 VIEW = "orders.view_numberorder"
 
 
-def _context(order: NumberOrder) -> dict[str, object]:
+def _context(order: NumberOrder, user: Any) -> dict[str, object]:
     last_pass = SyncRun.objects.filter(state=SyncRun.State.DONE).order_by("-pk").first()
     last_synced = order.last_synced_at
     # A pass that found nothing to change writes nothing, but it did check this order.
     checked = last_pass.finished_at if last_pass else None
     if checked and not order.is_final and order.telnyx_id:
         last_synced = max(checked, last_synced) if last_synced else checked
-    sub_orders = order.sub_orders.prefetch_related("numbers", "comments").all()
+    sub_orders = list(
+        order.sub_orders.select_related("assignee", "number_order").prefetch_related(
+            "numbers", "comments"
+        )
+    )
+    for sub in sub_orders:
+        sub.user_may_cancel = sub.can_cancel and may_cancel(user, sub)  # type: ignore[attr-defined]
     timeline = (
         NumberStatusChange.objects.filter(number__number_order=order)
         .select_related("number")
@@ -46,6 +55,7 @@ def _context(order: NumberOrder) -> dict[str, object]:
         "timeline": timeline,
         "last_synced": last_synced,
         "poll_seconds": settings.ORDERS_PROGRESS_POLL_SECONDS,
+        "live_seconds": settings.PORTAL_LIVE_POLL_SECONDS,
         "placing_errors": order.placing_errors,
     }
 
@@ -55,7 +65,7 @@ def _context(order: NumberOrder) -> dict[str, object]:
 @vary_on_headers("HX-Request")
 def order_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     order = get_order(request.user, public_id)
-    context = _context(order)
+    context = _context(order, request.user)
     if request.htmx and request.GET.get("part") == "progress":
         if order.is_placing or order.placing_state == PlacingState.AWAITING_APPROVAL:
             return render(request, "orders/detail.html#progress", context)
@@ -86,7 +96,7 @@ def order_refresh(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         )
     order.refresh_from_db()
     if request.htmx:
-        return render(request, "orders/detail.html#sub-orders", _context(order))
+        return render(request, "orders/detail.html#sub-orders", _context(order, request.user))
     return redirect(order)
 
 
@@ -127,10 +137,11 @@ def order_reselect(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
 
 
 @login_required
-@permission_required("orders.cancel_subnumberorder", raise_exception=True)
 def sub_order_cancel(request: HtmxHttpRequest, public_id: str, sub_id: str) -> HttpResponse:
     order = get_order(request.user, public_id)
     sub = get_sub_order(request.user, order, sub_id)
+    if not may_cancel(request.user, sub):
+        raise PermissionDenied
     form = CancelSubOrderForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

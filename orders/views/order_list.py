@@ -68,7 +68,9 @@ def _numbers(request: HtmxHttpRequest) -> NumberFilter:
 @vary_on_headers("HX-Request")
 def number_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = _numbers(request)
-    rows = filterset.qs.select_related("number_order", "sub_order", "number_order__placed_by")
+    rows = filterset.qs.select_related(
+        "number_order", "sub_order", "sub_order__assignee", "number_order__placed_by"
+    )
     page = Paginator(rows, int(settings.ORDERS_LIST_PAGE_SIZE)).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,

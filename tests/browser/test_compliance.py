@@ -36,7 +36,7 @@ ADDRESS = {
     "Street and number": "Friedrichstrasse 68",
     "City": "Berlin",
     "Postal code": "10117",
-    "Country (2 letters)": "DE",
+    "Country (name or 2-letter code)": "DE",
 }
 
 
@@ -97,7 +97,7 @@ def fill_requirements(page: Any, end_user_name: str) -> None:
 def refresh_order_page(page: Any, order: Any) -> None:
     """Telnyx sends no webhook for vetting: the order page's Refresh now asks it."""
     page.get_by_role("link", name="Orders", exact=True).click()
-    page.get_by_role("link", name=re.compile(order.telnyx_id[:8])).click()
+    page.get_by_role("link", name=order.reference, exact=True).click()
     page.get_by_role("button", name="Refresh now").click()
     expect(page.locator("#sub-orders .messages")).to_contain_text("Refreshed from Telnyx")
 
@@ -274,7 +274,7 @@ def test_the_deadline_board_names_what_is_missing(open_page, alice, live_server,
     page = watched.page
     sign_in(page, alice, live_server.url)
     page.get_by_role("link", name="Deadlines").click()
-    missing = page.locator(f"tr[data-number='{number.phone_number}'] td").nth(4).inner_text()
+    missing = page.locator(f"tr[data-number='{number.phone_number}'] td").nth(5).inner_text()
     for name in ("Address matching the DID area code", "Proof of Address", "End user name"):
         assert name in missing, missing
     assert watched.problems == []

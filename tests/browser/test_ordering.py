@@ -109,7 +109,7 @@ def test_maria_cancels_a_pending_sub_order_with_a_reason(
     page = watched.page
     sign_in(page, maria, live_server.url)
     page.get_by_role("link", name="Orders", exact=True).click()
-    page.get_by_role("link", name=re.compile(order.telnyx_id[:8])).click()
+    page.get_by_role("link", name=order.reference, exact=True).click()
     page.get_by_role("link", name="Cancel this sub order").click()
     expect(page.get_by_role("heading", name="Cancel the DE local sub order?")).to_be_visible()
     page.get_by_label("Reason").fill("Customer withdrew the request")

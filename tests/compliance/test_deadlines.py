@@ -128,3 +128,21 @@ def test_reminders_are_not_repeated_where_the_database_lacks_the_constraint(
     assert deadlines.send_reminders() == 1  # the auto-cancel email, whose deadline is NULL
     assert deadlines.send_reminders() == 0
     assert len(mail.outbox) == 2
+
+
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
+def test_the_reminder_names_each_requirement_even_one_never_looked_up(sandbox, alice, maria):
+    from compliance.models import RequirementType
+    from tests.orders.helpers import place_now
+
+    order = place_now(alice, sandbox, [("DE", "local", 1)])
+    number = order.numbers.get()
+    number.deadline = timezone.now() + timedelta(hours=20)
+    number.save()
+    RequirementType.objects.all().delete()  # nobody opened the sub order page yet
+    assert deadlines.send_reminders() == 1
+    body = mail.outbox[0].body
+    assert "Requirement " not in body
+    names = RequirementType.objects.values_list("name", flat=True)
+    assert names and all(name in body for name in names)

@@ -128,7 +128,23 @@ def test_an_address_needs_the_fields_telnyx_requires(document):
     form = _form(data, _types())
     assert not form.is_valid()
     assert form.errors[f"{a}__business_name"] == ["Business name is required."]
-    assert "two-letter" in form.errors[f"{a}__country_code"][0]
+    assert "two-letter code" in form.errors[f"{a}__country_code"][0]
+
+
+def test_a_country_typed_by_name_is_kept_whole_and_stored_as_its_code(document, alice):
+    a = prefix_for(ADDR)
+    types = _types()
+    form = _form(_valid_data(document) | {f"{a}__country_code": "Germany"}, types)
+    # The box no longer cuts "Germany" to "Ge" (Georgia) as the user types.
+    assert 'maxlength="2"' not in str(form[f"{a}__country_code"])
+    assert form.is_valid(), form.errors
+    address = SavedAddress.objects.get(public_id=form.values(user=alice)[ADDR]["address"])
+    assert address.fields["country_code"] == "DE"
+    refused = _form(_valid_data(document) | {f"{a}__country_code": "Narnia"}, types)
+    assert not refused.is_valid()
+    assert refused.errors[f"{a}__country_code"] == [
+        "Enter a country name or its two-letter code, e.g. Germany or DE."
+    ]
 
 
 def test_a_saved_address_can_be_chosen_instead(document, alice):

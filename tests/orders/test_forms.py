@@ -114,3 +114,17 @@ def test_a_bulk_group_is_sent_in_telnyx_shape_with_a_string_count():
             "phone_number": {"contains": "77"},
         }
     ]
+
+
+def test_the_search_country_takes_a_name_or_a_code_and_refuses_anything_else():
+    assert 'maxlength="2"' not in str(SearchForm()["country_code"])
+    for typed in ("Germany", "germany", "de", " DE "):
+        form = SearchForm({"country_code": typed})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["country_code"] == "DE"
+    for typed in ("Narnia", "D1", "XX"):
+        form = SearchForm({"country_code": typed})
+        assert not form.is_valid()
+        assert form.errors["country_code"] == [
+            "Enter a country name or its two-letter code, e.g. Germany or DE."
+        ]
