@@ -5,9 +5,10 @@ htmx partial, download and POST action on those objects is requested as anonymou
 staff B, a manager and an outsider without a role, and only the cells the project's rules allow
 may succeed. The rules (``orders/access.py``, ``compliance/access.py``): orders and compliance
 work are shared by the whole compliance team, so staff B may work on A's orders exactly like A;
-what is A's alone is a reservation. Approving, cancelling and changing profiles are for
-managers. A request that names A's object under someone else's parent (A's order with B's sub
-order, A's sub order with B's number) is out of scope for everyone: 404. An outsider gets 403 or
+what is A's alone is a reservation. Approving and changing profiles are for managers;
+cancelling a pending sub order for managers and for the staff member who placed its order. A
+request that names A's object under someone else's parent (A's order with B's sub order, A's
+sub order with B's number) is out of scope for everyone: 404. An outsider gets 403 or
 404 everywhere, an anonymous visitor the login page.
 
 The ids requested exist, so removing a per-object check from an access helper makes a denied
@@ -36,6 +37,7 @@ PEOPLE = ("anonymous", "alice", "bob", "maria", "olga")
 TEAM = frozenset({"alice", "bob", "maria"})
 MANAGER = frozenset({"maria"})
 OWNER = frozenset({"alice"})
+MANAGER_OR_PLACER = MANAGER | OWNER  # cancelling a pending sub order of A's order
 NOBODY: frozenset[str] = frozenset()
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
 
@@ -93,12 +95,12 @@ def cells(w: World, manager: Any) -> list[Cell]:
             TEAM,
             headers=HTMX,
         ),
-        Cell("cancel form", "get", url("orders:sub-order-cancel", order, sub), MANAGER),
+        Cell("cancel form", "get", url("orders:sub-order-cancel", order, sub), MANAGER_OR_PLACER),
         Cell(
             "cancel form htmx",
             "get",
             url("orders:sub-order-cancel", order, sub),
-            MANAGER,
+            MANAGER_OR_PLACER,
             headers=HTMX,
         ),
         # Orders: actions.
@@ -106,7 +108,7 @@ def cells(w: World, manager: Any) -> list[Cell]:
         Cell("reselect", "post", url("orders:reselect", order), TEAM),
         Cell("approve", "post", url("orders:approve", order), MANAGER),
         Cell("bulk approve", "post", url("orders:bulk-approve", bulk), MANAGER),
-        Cell("cancel", "post", url("orders:sub-order-cancel", order, sub), MANAGER),
+        Cell("cancel", "post", url("orders:sub-order-cancel", order, sub), MANAGER_OR_PLACER),
         Cell(
             "extend reservation",
             "post",
