@@ -54,6 +54,7 @@ _MANAGER_PERMISSIONS = [
     "orders.cancel_subnumberorder",
     "orders.view_webhookevent",
     "orders.view_syncrun",
+    "portal.view_outboxmessage",
     "orders.add_subordersreport",
     "orders.view_subordersreport",
     "orders.download_subordersreport",
