@@ -34,7 +34,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -44,50 +43,18 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("PORTAL_TESTING", "1")
+
+from bench.memory import Sampler, status_kb  # noqa: E402
+from scripts.prod_check import free_port  # noqa: E402
+
 os.environ.setdefault("DOCUMENT_STORAGE_ROOT", tempfile.mkdtemp(prefix="bench-vault-"))
 os.environ.setdefault("FILE_UPLOAD_TEMP_DIR", tempfile.mkdtemp(prefix="bench-uploads-"))
 
 MB = 1024 * 1024
 
 
-def status_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/{pid}/status")
-
-
-class Sampler:
-    """Reads the server's VmRSS every 2 ms while an upload runs."""
-
-    def __init__(self, pid: int) -> None:
-        self.pid = pid
-        self.peak = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, status_kb(self.pid, "VmRSS"))
-            self._stop.wait(0.002)
-
-    def __enter__(self) -> Sampler:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-
 def size_label(size: int) -> str:
     return f"{size / MB:.1f} MB" if size >= MB else f"{size / 1024:.0f} kB"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def valid_pdf(target: int = 20 * MB - 64 * 1024) -> bytes:
