@@ -133,6 +133,8 @@ def take(base: str, orders: dict[str, Any]) -> None:
             page.click("main button[type=submit]")
         if not page.is_visible("form.logout"):
             raise SystemExit(f"sign-in failed at {page.url}: {page.inner_text('main')[:300]}")
+        page.goto("/")
+        shoot(page, "00-work-queue", full_page=True)
         page.goto("/orders/search/?country_code=DE&phone_number_type=local&limit=8")
         shoot(page, "02-search")
         page.goto("/orders/")
