@@ -16,60 +16,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-import uuid
-from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 os.environ.setdefault("PORTAL_TESTING", "1")
-
-STATUSES = [
-    "requirement-info-exception",
-    "requirement-info-pending",
-    "requirement-info-under-review",
-]
-
-
-def add_orders(count: int) -> None:
-    from django.utils import timezone
-
-    from orders.models import NumberOrder, OrderedNumber, PlacingState, SubNumberOrder
-
-    orders = NumberOrder.objects.bulk_create(
-        NumberOrder(
-            telnyx_id=str(uuid.uuid4()),
-            customer_reference=f"bench-queue-{uuid.uuid4()}",
-            status="pending",
-            placing_state=PlacingState.PLACED,
-        )
-        for _ in range(count)
-    )
-    subs = SubNumberOrder.objects.bulk_create(
-        SubNumberOrder(
-            telnyx_id=str(uuid.uuid4()),
-            number_order=o,
-            country_code="DE",
-            phone_number_type="local",
-            status="success" if i % 4 == 3 else "pending",
-        )
-        for i, o in enumerate(orders)
-    )
-    OrderedNumber.objects.bulk_create(
-        OrderedNumber(
-            telnyx_id=str(uuid.uuid4()),
-            sub_order=s,
-            number_order_id=s.number_order_id,
-            phone_number=f"+4930{uuid.uuid4().int % 10**9:09d}",
-            requirements_status=STATUSES[i % 3],
-            deadline=timezone.now() + timedelta(hours=i % 100),
-            regulatory_requirements=[
-                {"requirement_id": "bench-address", "field_type": "address", "status": "declined"}
-            ],
-        )
-        for i, s in enumerate(subs)
-    )
 
 
 def main() -> None:
@@ -88,6 +40,7 @@ def main() -> None:
     from compliance.models import RequirementType
     from orders.models import NumberOrder
     from portal.roles import MANAGERS
+    from tests.orders.factories import bulk_open_orders
 
     setup_test_environment()
     call_command("migrate", verbosity=0)
@@ -104,7 +57,7 @@ def main() -> None:
     client.get("/")
     total = 0
     for target in (100, 10_000):
-        add_orders(target - total)
+        bulk_open_orders(target - total, "bench-address", reference_prefix="bench-queue-")
         total = target
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -20,6 +20,7 @@ from orders.models import (
     SubNumberOrder,
     SubOrderComment,
 )
+from tests.orders.factories import bulk_open_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -261,54 +262,13 @@ def test_people_without_a_role_see_no_queue(olga_client):
     assert "Work queue" not in html and "no role yet" in html
 
 
-def _bulk_numbers(count: int) -> None:
-    orders = NumberOrder.objects.bulk_create(
-        NumberOrder(
-            telnyx_id=str(uuid.uuid4()),
-            customer_reference=str(uuid.uuid4()),
-            status="pending",
-            placing_state=PlacingState.PLACED,
-        )
-        for _ in range(count)
-    )
-    statuses = [
-        "requirement-info-exception",
-        "requirement-info-pending",
-        "requirement-info-under-review",
-    ]
-    subs = SubNumberOrder.objects.bulk_create(
-        SubNumberOrder(
-            telnyx_id=str(uuid.uuid4()),
-            number_order=o,
-            country_code="DE",
-            phone_number_type="local",
-            status="success" if i % 4 == 3 else "pending",
-        )
-        for i, o in enumerate(orders)
-    )
-    OrderedNumber.objects.bulk_create(
-        OrderedNumber(
-            telnyx_id=str(uuid.uuid4()),
-            sub_order=s,
-            number_order_id=s.number_order_id,
-            phone_number=f"+4930{i:08d}",
-            requirements_status=statuses[i % 3],
-            deadline=timezone.now() + timedelta(hours=i % 100),
-            regulatory_requirements=[
-                {"requirement_id": ADDRESS, "field_type": "address", "status": "declined"}
-            ],
-        )
-        for i, s in enumerate(subs)
-    )
-
-
 def test_the_queue_costs_the_same_queries_at_100_and_10000_orders(
     maria_client, django_assert_max_num_queries
 ):
     maria_client.get(reverse("home"))  # the session's first request does its own bookkeeping
     counts = []
     for size in (100, 9_900):
-        _bulk_numbers(size)
+        bulk_open_orders(size, ADDRESS)
         with CaptureQueriesContext(connection) as queries:
             response = maria_client.get(reverse("home"))
         assert response.status_code == 200
