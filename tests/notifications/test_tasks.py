@@ -1,4 +1,5 @@
-"""The e-mail task on a real worker: published three times, the mail goes out once."""
+"""The e-mail task: on a real worker, published three times, the mail goes out once; an
+address the mail server refuses is given up at once, visibly in the outbox."""
 
 from __future__ import annotations
 
@@ -12,8 +13,6 @@ from notifications.events import Event
 from notifications.notify import notify
 from portal import outbox
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
 
 def mails_in(folder: Path) -> list[str]:
     text = "".join(p.read_text() for p in sorted(folder.glob("*")))
@@ -26,6 +25,8 @@ def mails_in(folder: Path) -> list[str]:
     ]
 
 
+@pytest.mark.integration
+@pytest.mark.django_db(transaction=True)
 def test_a_task_published_three_times_sends_one_mail(
     celery_worker_factory, sub_order, bob, tmp_path
 ):
@@ -52,3 +53,28 @@ def test_a_task_published_three_times_sends_one_mail(
     assert len(mails) == 1, mails
     assert "To: bob@example.test" in mails[0]
     assert f"/compliance/sub-orders/{sub_order.public_id}/" in mails[0]
+
+
+@pytest.mark.django_db
+def test_a_refused_address_is_given_up_without_retries(sub_order, bob, monkeypatch):
+    import smtplib
+
+    from django.core import mail
+
+    from notifications import mailing
+    from notifications.models import Notification
+    from notifications.tasks import email_notification
+
+    calls = []
+
+    def refuse(*args, **kwargs):
+        calls.append(1)
+        raise smtplib.SMTPRecipientsRefused({"bob@example.test": (550, b"no such user")})
+
+    monkeypatch.setattr(mailing, "send_mail", refuse)
+    (row,) = notify(Event.REJECTED, sub_order, "k")
+    assert email_notification.apply(args=[row.pk]).get() is False
+    assert len(calls) == 1 and mail.outbox == []
+    message = outbox.state_of(outbox.Kind("notifications.email", ()), row.pk)
+    assert message.state == "done" and "no such user" in message.last_error
+    assert Notification.objects.get(pk=row.pk).emailed_at is None
