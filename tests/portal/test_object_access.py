@@ -5,8 +5,9 @@ htmx partial, download and POST action on those objects is requested as anonymou
 staff B, a manager and an outsider without a role, and only the cells the project's rules allow
 may succeed. The rules (``orders/access.py``, ``compliance/access.py``): orders and compliance
 work are shared by the whole compliance team, so staff B may work on A's orders exactly like A;
-what is A's alone is a reservation and A's notifications. Approving and changing profiles are for managers;
-cancelling a pending sub order for managers and for the staff member who placed its order. A
+what is A's alone is a reservation and A's notifications. Approving and changing profiles are
+for managers; cancelling a pending sub order for managers and for the staff member who placed
+its order. A
 request that names A's object under someone else's parent (A's order with B's sub order, A's
 sub order with B's number) is out of scope for everyone: 404. An outsider gets 403 or
 404 everywhere, an anonymous visitor the login page.
