@@ -7,10 +7,9 @@ may succeed. The rules (``orders/access.py``, ``compliance/access.py``): orders 
 work are shared by the whole compliance team, so staff B may work on A's orders exactly like A;
 what is A's alone is a reservation and A's notifications. Approving and changing profiles are
 for managers; cancelling a pending sub order for managers and for the staff member who placed
-its order. A
-request that names A's object under someone else's parent (A's order with B's sub order, A's
-sub order with B's number) is out of scope for everyone: 404. An outsider gets 403 or
-404 everywhere, an anonymous visitor the login page.
+its order. A request that names A's object under someone else's parent (A's order with B's sub
+order, A's sub order with B's number) is out of scope for everyone: 404. An outsider gets 403
+or 404 everywhere, an anonymous visitor the login page.
 
 The ids requested exist, so removing a per-object check from an access helper makes a denied
 cell succeed and this test fail (the old outsider walk only asked for ids that do not exist).
