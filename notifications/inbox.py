@@ -7,17 +7,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from notifications.models import Notification
 
 
 def visible(user: Any) -> QuerySet[Notification]:
-    """The user's in-app notifications, unread first, newest first."""
-    return Notification.objects.filter(
-        recipient_id=getattr(user, "pk", None), in_app=True
-    ).order_by(F("read_at").asc(nulls_first=True), "-created_at", "-id")
+    """The user's in-app notifications: unread first, then read, each newest first."""
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return (
+        Notification.objects.filter(recipient_id=getattr(user, "pk", None), in_app=True)
+        .alias(unread=unread)
+        .order_by("-unread", "-created_at", "-id")
+    )
 
 
 def unread_count(user: Any) -> int:
