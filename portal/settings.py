@@ -377,10 +377,13 @@ CELERY_TIMEZONE = "UTC"
 # --- Demo ------------------------------------------------------------------------------------
 PORTAL_DEMO_PASSWORD = env.str("PORTAL_DEMO_PASSWORD", default="demo-password")
 
+# Tests keep mail in memory, the test workers (PORTAL_TESTING=1) too: no SMTP server here.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
     if DEBUG
+    else "django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
