@@ -54,7 +54,7 @@ prod-check: install services
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	PORTAL_TESTING=1 $(BIN)/mypy portal orders compliance
+	PORTAL_TESTING=1 $(BIN)/mypy portal orders compliance notifications
 
 # Known advisories for the pinned set (OSV); says NOT RUN, not PASS, when OSV is unreachable.
 audit:

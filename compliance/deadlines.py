@@ -2,11 +2,13 @@
 
 Telnyx puts a deadline only on each number (``NumberOrderPhoneNumber.deadline``); it is cleared
 once every value is in, replaced after a rejection, and when it passes with values missing the
-order is cancelled. Beat runs ``send_reminders`` every few minutes: one email per sub order and
-threshold (``COMPLIANCE_REMINDER_HOURS``, default 72 h and 24 h) to the person who placed the
-order and to the managers, and one when a sub order was auto-cancelled. ``DeadlineReminder`` rows
-(unique per number, threshold and deadline) make every reminder go out once, and a new deadline
-after a rejection gets its own reminders.
+order is cancelled. Beat runs ``send_reminders`` every few minutes: one notification per sub
+order and threshold (``COMPLIANCE_REMINDER_HOURS``, default 72 h and 24 h) to the sub order's
+assignee (or, unassigned, whoever placed the order) through ``notifications.notify``, which
+mails it as that person chose, and one when a sub order was auto-cancelled. ``DeadlineReminder``
+rows (unique per number, threshold and deadline) make every reminder go out once, and a new
+deadline after a rejection gets its own reminders; the notification's dedupe key repeats that
+guarantee per recipient.
 """
 
 from __future__ import annotations
@@ -18,16 +20,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
 from compliance import catalogue
 from compliance.models import DeadlineReminder
 from compliance.review import requirement_status
+from notifications.events import Event, deadline_event
+from notifications.notify import notify
 from orders.models import OrderedNumber
 
 logger = logging.getLogger(__name__)
@@ -99,33 +100,6 @@ def board(owner: str = "", user: Any = None) -> list[BoardRow]:
     return rows
 
 
-def managers() -> list[Any]:
-    """Active users who hold the approval permission (through a group or directly)."""
-    user_model = get_user_model()
-    perm = Q(
-        groups__permissions__codename="approve_submission",
-        groups__permissions__content_type__app_label="compliance",
-    ) | Q(
-        user_permissions__codename="approve_submission",
-        user_permissions__content_type__app_label="compliance",
-    )
-    return list(user_model.objects.filter(is_active=True).filter(perm).exclude(email="").distinct())
-
-
-def _recipients(sub_order: Any) -> list[str]:
-    emails = {u.email for u in managers()}
-    placed_by = sub_order.number_order.placed_by
-    if placed_by is not None and placed_by.email:
-        emails.add(placed_by.email)
-    return sorted(emails)
-
-
-def _page_url(sub_order: Any) -> str:
-    return settings.COMPLIANCE_PORTAL_URL.rstrip("/") + reverse(
-        "compliance:sub-order", args=[sub_order.public_id]
-    )
-
-
 def _claim(number: Any, kind: str, deadline: datetime | None) -> bool:
     """Record that this reminder is being sent; False when it already was."""
     try:
@@ -145,20 +119,17 @@ def _claim(number: Any, kind: str, deadline: datetime | None) -> bool:
     return True
 
 
-def _send(sub_order: Any, subject: str, lines: list[str], kind: str, numbers: list[Any]) -> int:
-    recipients = _recipients(sub_order)
-    if not recipients:
-        return 0
-    body = "\n".join([*lines, "", f"Open the sub order: {_page_url(sub_order)}"])
-    send_mail(subject, body, None, recipients)
-    DeadlineReminder.objects.filter(number__in=numbers, kind=kind).update(
-        recipients=len(recipients)
-    )
-    return 1
+def _send(
+    sub_order: Any, event: str, key: str, lines: list[str], kind: str, numbers: list[Any]
+) -> int:
+    """Notify whoever owns the sub order (``notifications.routing``): 1 when someone was."""
+    created = notify(event, sub_order, f"{kind}:{sub_order.pk}:{key}", details=lines)
+    DeadlineReminder.objects.filter(number__in=numbers, kind=kind).update(recipients=len(created))
+    return 1 if created else 0
 
 
 def send_reminders(now: datetime | None = None) -> int:
-    """Send every reminder that is due now; return the number of emails sent."""
+    """Send every reminder that is due now; return how many sub orders someone was told of."""
     now = now or timezone.now()
     thresholds = sorted(settings.COMPLIANCE_REMINDER_HOURS)
     due: dict[tuple[Any, int], list[Any]] = defaultdict(list)
@@ -167,7 +138,7 @@ def send_reminders(now: datetime | None = None) -> int:
         deadline__lte=now + timedelta(hours=max(thresholds, default=0)),
         sub_order__status="pending",
         requirements_status__in=OPEN_STATUSES,
-    ).select_related("sub_order", "sub_order__number_order__placed_by")
+    ).select_related("sub_order__assignee", "sub_order__number_order__placed_by")
     for number in candidates:
         if number.deadline is None:
             continue
@@ -187,18 +158,16 @@ def send_reminders(now: datetime | None = None) -> int:
     for (sub_order, hours), numbers in due.items():
         first = min(n.deadline for n in numbers)
         lines = [
-            f"The regulatory requirements of {len(numbers)} number(s) in the "
-            f"{sub_order.country_code} {sub_order.phone_number_type} sub order are due within "
-            f"{hours} hours (deadline {first:%Y-%m-%d %H:%M} UTC).",
+            f"The regulatory requirements of {len(numbers)} number(s) are due within {hours} "
+            f"hours (deadline {first:%Y-%m-%d %H:%M} UTC).",
             "If the values are not submitted by then, Telnyx cancels the order automatically.",
-            "",
         ]
         for number in numbers:
             missing, declined = missing_requirements(number, types)
             todo = ", ".join([*missing, *(f"{d} (declined)" for d in declined)]) or "review"
             lines.append(f"- {number.phone_number}: {todo}")
-        subject = f"Requirements due within {hours} h: {sub_order.country_code} numbers"
-        sent += _send(sub_order, subject, lines, f"{hours}h", numbers)
+        event = deadline_event(hours)
+        sent += _send(sub_order, event, first.isoformat(), lines, f"{hours}h", numbers)
     sent += _send_cancellations()
     return sent
 
@@ -208,7 +177,7 @@ def _send_cancellations() -> int:
     cancelled = OrderedNumber.objects.filter(
         Q(sub_order__status=CANCELLED) | Q(status=CANCELLED) | Q(requirements_status=CANCELLED),
         sub_order__cancelled_by__isnull=True,
-    ).select_related("sub_order", "sub_order__number_order__placed_by")
+    ).select_related("sub_order__assignee", "sub_order__number_order__placed_by")
     per_sub: dict[Any, list[Any]] = defaultdict(list)
     for number in cancelled:
         if _claim(number, CANCELLED, None):
@@ -216,11 +185,9 @@ def _send_cancellations() -> int:
     sent = 0
     for sub_order, numbers in per_sub.items():
         lines = [
-            f"Telnyx cancelled the {sub_order.country_code} {sub_order.phone_number_type} "
-            "sub order because its requirements deadline passed without all values submitted.",
-            "These numbers were released:",
+            "Telnyx cancelled it because its requirements deadline passed without all values "
+            "submitted. These numbers were released:",
             *(f"- {n.phone_number}" for n in numbers),
         ]
-        subject = f"Order auto-cancelled: {sub_order.country_code} numbers missed the deadline"
-        sent += _send(sub_order, subject, lines, CANCELLED, numbers)
+        sent += _send(sub_order, Event.AUTO_CANCELLED, "", lines, CANCELLED, numbers)
     return sent

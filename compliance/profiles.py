@@ -21,6 +21,8 @@ from django.utils import timezone
 from compliance.audit import log_document_access
 from compliance.documents import vault
 from compliance.models import ComplianceProfile, Document, RequirementGroupLink, SavedAddress
+from notifications.events import Event
+from notifications.notify import notify
 from portal import outbox
 from portal.audit import record
 
@@ -168,6 +170,9 @@ def build_group(link: RequirementGroupLink) -> None:
         record(link.created_by, "telnyx.requirement_group_created", link, country=link.country_code)
     if group is not None:
         _apply(link, group)
+        if link.status in ("", "unapproved"):
+            # Built: it now waits for a manager to submit it for Telnyx's pre-approval.
+            notify(Event.APPROVAL, link, f"group:{link.pk}", requester=link.created_by)
     if link.attach_number is not None:
         attach_group(link, link.created_by, number=link.attach_number)
     elif link.attach_sub_order is not None:

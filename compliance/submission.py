@@ -37,6 +37,8 @@ from compliance.models import (
     SubmissionItem,
     SubmissionPolicy,
 )
+from notifications.events import Event
+from notifications.notify import notify
 from portal import outbox
 from portal.audit import record
 
@@ -185,6 +187,8 @@ def create_submission(
         )
         if not four_eyes:
             enqueue(submission)
+        else:
+            notify(Event.APPROVAL, submission, f"submission:{submission.pk}", requester=user)
     return submission
 
 
@@ -471,7 +475,17 @@ def fail(submission_id: int, message: str, codes: list[str] | None = None) -> No
         pk=submission_id, status__in=[Submission.Status.SUBMITTING, Submission.Status.QUEUED]
     ).update(status=Submission.Status.FAILED, error=message[:4000], error_codes=codes or [])
     if moved:
-        submission = Submission.objects.get(pk=submission_id)
+        submission = Submission.objects.select_related(
+            "sub_order__assignee", "sub_order__number_order__placed_by"
+        ).get(pk=submission_id)
+        # Once per failure: a Retry queues it again with a new queued_at.
+        queued = submission.queued_at or submission.created_at
+        notify(
+            Event.SUBMISSION_FAILED,
+            submission,
+            f"submission:{submission.pk}:{queued.isoformat()}",
+            details=["Telnyx refused it or it could not be sent; the sub order page says why."],
+        )
         record(
             submission.submitted_by,
             "telnyx.requirements_failed",

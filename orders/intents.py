@@ -30,6 +30,8 @@ from django.db import transaction
 from django.db.models import Model, Sum
 from django.utils import timezone
 
+from notifications.events import Event
+from notifications.notify import notify
 from orders.models import (
     PLACING_ACTIVE_STATES,
     BulkOrder,
@@ -171,6 +173,8 @@ def create_intent(
             )
             if state == PlacingState.QUEUED:
                 outbox.enqueue(placement.job, row.pk)
+            else:
+                notify(Event.APPROVAL, row, f"intent:{row.pk}", requester=user)
     if row.placed_by_id != getattr(user, "pk", None):
         raise _not_yours()  # another person's request created it first
     return row, created

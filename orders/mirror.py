@@ -18,6 +18,8 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from notifications.events import Event
+from notifications.notify import notify
 from orders.models import (
     FINAL_ORDER_STATUSES,
     NumberOrder,
@@ -29,6 +31,8 @@ from orders.models import (
 from orders.timestamps import parse_ts
 
 ACTION_REQUIREMENT_STATUSES = ("requirement-info-pending", "requirement-info-exception")
+REJECTED = "requirement-info-exception"
+COMPLETED = "success"
 HISTORY_FIELDS = ("status", "requirements_status", "deadline")
 
 
@@ -145,7 +149,14 @@ def apply_order(order: NumberOrder, telnyx_order: Any, event_at: datetime | None
         locked.version += 1
         locked.save(update_fields=[*changed, "last_synced_at", "version"])
         order.__dict__.update({k: getattr(locked, k) for k in [*changed, "version"]})
+        if status_changed and locked.status == COMPLETED:
+            notify_completed(locked)
         return Changes(rows=1, status_changed=status_changed)
+
+
+def notify_completed(order: NumberOrder) -> None:
+    """Every number of the order is bought: tell whoever placed it (once per order)."""
+    notify(Event.ORDER_COMPLETED, order, f"order:{order.pk}")
 
 
 # --- sub orders, numbers, comments -----------------------------------------------------------
@@ -396,7 +407,23 @@ def _apply_numbers(
     if history:
         NumberStatusChange.objects.bulk_create(history)
         changes.history += len(history)
+        _notify_rejections(sub, history)
     return changes
+
+
+def _notify_rejections(sub: SubNumberOrder, history: list[NumberStatusChange]) -> None:
+    """Numbers that just entered requirement-info-exception: one notification per sub order
+    and pass, keyed by the first recorded change (a second pass records no change)."""
+    rejected = [h for h in history if h.field == "requirements_status" and h.new_value == REJECTED]
+    if not rejected:
+        return
+    first = min(h.pk for h in rejected)
+    notify(
+        Event.REJECTED,
+        sub,
+        f"change:{first}",
+        details=[f"{len(rejected)} number(s) were declined and need corrected requirements."],
+    )
 
 
 def comment_values(item: Any) -> dict[str, Any]:
@@ -446,6 +473,11 @@ def _apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:
     if new:
         SubOrderComment.objects.bulk_create(new, ignore_conflicts=True)
         changes.rows += len(new)
+        for comment in new:
+            # Telnyx's reviewers write as "admin"; our own replies are not news to us. The
+            # comment's text stays out of the notification: it may quote a personal value.
+            if comment.commenter_type == "admin":
+                notify(Event.COMMENT, sub, f"comment:{comment.telnyx_id}")
     return changes
 
 

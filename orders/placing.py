@@ -23,7 +23,7 @@ from orders.intents import (
     needs_approval,
     numbers_ordered_today,
 )
-from orders.mirror import requirement_states
+from orders.mirror import notify_completed, requirement_states
 from orders.models import ChangeSource, NumberOrder, OrderedNumber
 from orders.selection import Selection
 from orders.timestamps import parse_ts
@@ -172,6 +172,8 @@ def adopt(order: NumberOrder, telnyx_order: Any) -> None:
                     "last_synced_at": now,
                 },
             )
+        if locked.status == "success":  # bought at once (no vetting needed)
+            notify_completed(locked)
     try:
         sync.refresh_order(NumberOrder.objects.get(pk=order.pk), source=ChangeSource.PLACING)
     except TelnyxError:

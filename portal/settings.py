@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "portal",
     "orders",
     "compliance",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -376,13 +377,18 @@ CELERY_TIMEZONE = "UTC"
 # --- Demo ------------------------------------------------------------------------------------
 PORTAL_DEMO_PASSWORD = env.str("PORTAL_DEMO_PASSWORD", default="demo-password")
 
+# Tests keep mail in memory, the test workers (PORTAL_TESTING=1) too: no SMTP server here.
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
     default="django.core.mail.backends.console.EmailBackend"
     if DEBUG
+    else "django.core.mail.backends.locmem.EmailBackend"
+    if TESTING
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="portal@localhost")
+# Where the file backend (EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend) writes.
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
 # The SMTP server of a production install (reminders); STARTTLS unless told otherwise.
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
@@ -537,7 +543,7 @@ COMPLIANCE_RETENTION_SCAN_SECONDS = env.int("COMPLIANCE_RETENTION_SCAN_SECONDS",
 COMPLIANCE_SUBMISSION_MAX_RETRIES = env.int("COMPLIANCE_SUBMISSION_MAX_RETRIES", default=5)
 # Deliveries of one submission before it is stopped as a crash loop (failed, with Retry; P22).
 COMPLIANCE_SUBMISSION_MAX_ATTEMPTS = env.int("COMPLIANCE_SUBMISSION_MAX_ATTEMPTS", default=5)
-# Absolute base of links in reminder emails.
+# Absolute base of links in e-mails (reminders, notifications).
 COMPLIANCE_PORTAL_URL = env.str("COMPLIANCE_PORTAL_URL", default=f"http://localhost:{WEB_PORT}")
 # The dashboard's figures are cached this long (0: computed on every view); the beat task
 # re-computes the default range at 80% of it, so it is always served from the cache.
@@ -572,3 +578,14 @@ CELERY_BEAT_SCHEDULE.update(
         },
     }
 )
+
+# --- Notifications ---------------------------------------------------------------------------
+# Daily digests go out at the first hourly beat run at or after this hour (UTC).
+NOTIFICATIONS_DIGEST_HOUR = env.int("NOTIFICATIONS_DIGEST_HOUR", default=7)
+if not 0 <= NOTIFICATIONS_DIGEST_HOUR <= 23:
+    raise ImproperlyConfigured("NOTIFICATIONS_DIGEST_HOUR must be an hour, 0 to 23.")
+CELERY_BEAT_SCHEDULE["notifications-daily-digests"] = {
+    "task": "notifications.tasks.mail_daily_digests",
+    "schedule": 3600.0,
+    "options": {"expires": 1800},
+}

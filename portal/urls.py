@@ -39,6 +39,7 @@ urlpatterns = [
     path("webhooks/telnyx", telnyx_webhook, name="webhooks-telnyx"),
     path("compliance/", include("compliance.urls")),
     path("find/", find_view, name="find"),
+    path("notifications/", include("notifications.urls")),
 ]
 
 # Logs the denial as a security event (P44), then renders Django's 403 page.

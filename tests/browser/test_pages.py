@@ -44,6 +44,8 @@ def test_every_staff_screen_loads_clean(open_page, alice, live_server, sandbox, 
         (f"/compliance/sub-orders/{sub_order.public_id}/requirements", None),
         ("/compliance/profiles/", "Compliance profiles"),
         ("/accounts/password_change/", "Change password"),
+        ("/notifications/", "Notifications"),
+        ("/notifications/preferences", "Notification choices"),
     ]
     for path, heading in screens:
         response = page.goto(path)

@@ -1,4 +1,5 @@
-"""Deadline board and reminder emails: 72 h and 24 h before, once on auto-cancel, never twice."""
+"""Deadline board and reminders: 72 h and 24 h before, once on auto-cancel, never twice, to the
+sub order's owner (or whoever placed the order) only, as notifications mailed by the task."""
 
 from __future__ import annotations
 
@@ -11,13 +12,23 @@ from django.utils import timezone
 
 from compliance import deadlines
 from compliance.models import DeadlineReminder
+from notifications.models import Notification
+from tests.notifications.helpers import deliver_mails
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cast(alice, maria, olga):
+def cast(sub_order, alice, maria, olga):
+    """Alice placed the order; maria (a manager) and olga are bystanders."""
+    sub_order.number_order.placed_by = alice
+    sub_order.number_order.save()
     return alice, maria, olga
+
+
+def sent() -> list:
+    deliver_mails()
+    return mail.outbox
 
 
 def _set_deadline(sub_order, hours: float):
@@ -27,32 +38,40 @@ def _set_deadline(sub_order, hours: float):
     return number
 
 
-def test_reminders_go_to_the_placer_and_managers_once_per_threshold(sub_order, cast):
-    alice, _maria, _olga = cast
-    sub_order.number_order.placed_by = alice
-    sub_order.number_order.save()
+def test_reminders_go_to_the_placer_only_once_per_threshold(sub_order, cast):
     number = _set_deadline(sub_order, 70)
     assert deadlines.send_reminders() == 1
-    (message,) = mail.outbox
-    assert sorted(message.to) == ["alice@example.test", "maria@example.test"]
+    (message,) = sent()
+    assert message.to == ["alice@example.test"]  # not maria, not olga
     assert "within 72 h" in message.subject
     assert number.phone_number in message.body
     assert str(sub_order.public_id) in message.body
     assert deadlines.send_reminders() == 0  # not again
-    assert len(mail.outbox) == 1
+    assert len(sent()) == 1
 
     # 24 h later the second reminder goes out, once.
     now = timezone.now() + timedelta(hours=48)
     assert deadlines.send_reminders(now=now) == 1
-    assert "within 24 h" in mail.outbox[1].subject
+    assert "within 24 h" in sent()[1].subject
     assert deadlines.send_reminders(now=now) == 0
     assert DeadlineReminder.objects.filter(number=number).count() == 2
+    assert DeadlineReminder.objects.filter(number=number, kind="72h").get().recipients == 1
+
+
+def test_a_reminder_about_an_owned_sub_order_goes_to_its_assignee(sub_order, cast):
+    _alice, maria, _olga = cast
+    sub_order.assignee = maria
+    sub_order.save()
+    _set_deadline(sub_order, 70)
+    assert deadlines.send_reminders() == 1
+    (message,) = sent()
+    assert message.to == ["maria@example.test"]
 
 
 def test_a_late_start_sends_only_the_most_urgent_reminder(sub_order, cast):
     _set_deadline(sub_order, 10)
     assert deadlines.send_reminders() == 1
-    assert "within 24 h" in mail.outbox[0].subject
+    assert "within 24 h" in sent()[0].subject
     assert deadlines.send_reminders() == 0
 
 
@@ -63,7 +82,7 @@ def test_a_new_deadline_after_a_rejection_gets_its_own_reminders(sub_order, cast
     number.requirements_status = "requirement-info-exception"
     number.save()
     assert deadlines.send_reminders() == 1
-    assert "within 72 h" in mail.outbox[-1].subject
+    assert "within 72 h" in sent()[-1].subject
 
 
 def test_no_reminder_once_everything_is_submitted(sub_order, cast):
@@ -71,14 +90,16 @@ def test_no_reminder_once_everything_is_submitted(sub_order, cast):
     number.requirements_status = "requirement-info-under-review"
     number.save()
     assert deadlines.send_reminders() == 0
-    assert mail.outbox == []
+    assert sent() == []
 
 
 def test_an_auto_cancelled_sub_order_is_reported_once(sub_order, cast):
     sub_order.status = "cancelled"
     sub_order.save()
     assert deadlines.send_reminders() == 1
-    assert "auto-cancelled" in mail.outbox[0].subject
+    (notice,) = Notification.objects.filter(recipient__username="alice")
+    assert notice.title.startswith("Cancelled by Telnyx")
+    assert sent() == []  # in the portal only, unless alice asks for e-mail too
     assert deadlines.send_reminders() == 0
 
 
@@ -125,9 +146,10 @@ def test_reminders_are_not_repeated_where_the_database_lacks_the_constraint(
     assert deadlines.send_reminders() == 0
     sub_order.status = "cancelled"
     sub_order.save()
-    assert deadlines.send_reminders() == 1  # the auto-cancel email, whose deadline is NULL
+    assert deadlines.send_reminders() == 1  # the auto-cancel notice, whose deadline is NULL
     assert deadlines.send_reminders() == 0
-    assert len(mail.outbox) == 2
+    assert len(sent()) == 1  # the reminder; the auto-cancel notice is in the portal only
+    assert Notification.objects.count() == 2
 
 
 @pytest.mark.integration
@@ -142,7 +164,7 @@ def test_the_reminder_names_each_requirement_even_one_never_looked_up(sandbox, a
     number.save()
     RequirementType.objects.all().delete()  # nobody opened the sub order page yet
     assert deadlines.send_reminders() == 1
-    body = mail.outbox[0].body
+    body = sent()[0].body
     assert "Requirement " not in body
     names = RequirementType.objects.values_list("name", flat=True)
     assert names and all(name in body for name in names)

@@ -93,6 +93,28 @@ def test_a_profile_becomes_a_requirement_group_attached_to_a_pending_sub_order(
     assert profiles.sync_groups() == 1
 
 
+def test_a_built_group_waiting_for_submission_tells_the_other_managers(
+    sandbox, submitted, alice, maria, maria_client, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+    from portal.roles import MANAGERS
+    from tests.fixtures.people import make_person
+
+    mark = make_person("mark", MANAGERS, is_staff=True)
+    profile = profiles.profile_from_submission("Acme", "business", submitted.values, maria)
+    with django_capture_on_commit_callbacks(execute=True):
+        maria_client.post(
+            reverse("compliance:profile-group", args=[profile.public_id]),
+            {"sub_order": str(submitted.sub_order.public_id)},
+        )
+    link = RequirementGroupLink.objects.get()
+    assert link.status in ("", "unapproved")
+    (notice,) = Notification.objects.filter(event="approval")
+    assert notice.recipient == mark  # maria built it; alice is staff
+    assert notice.url == reverse("compliance:profile", args=[profile.public_id])
+    assert "Acme" not in notice.title  # a profile's name may be a person's
+
+
 def test_the_catalogue_is_cached_from_telnyx(sandbox, db):
     assert catalogue.refresh() > 0
     from compliance.models import RequirementType

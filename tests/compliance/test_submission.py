@@ -240,3 +240,36 @@ def test_p16_a_duplicate_delivery_waits_while_another_worker_holds_the_submissio
         thread.join()
     with step_lock(submission.pk) as acquired:
         assert acquired
+
+
+def test_a_failed_submission_tells_the_sub_orders_owner_once_per_failure(sub_order, alice, maria):
+    from notifications.models import Notification
+
+    sub_order.assignee = alice
+    sub_order.save()
+    failing = Submission.objects.create(
+        sub_order=sub_order,
+        values={},
+        status=Submission.Status.SUBMITTING,
+        submitted_by=maria,
+    )
+    submissions.fail(failing.pk, "Telnyx said no")
+    submissions.fail(failing.pk, "Telnyx said no")  # a second worker: no second move
+    told = Notification.objects.filter(event="submission_failed")
+    assert [n.recipient.username for n in told] == ["alice"]
+    submissions.retry(failing, alice)
+    Submission.objects.filter(pk=failing.pk).update(status=Submission.Status.SUBMITTING)
+    submissions.fail(failing.pk, "Telnyx said no again")
+    assert told.all().count() == 2
+
+
+def test_a_submission_waiting_for_approval_tells_the_managers_not_the_submitter(
+    sub_order, alice, maria
+):
+    from notifications.models import Notification
+
+    waiting = submissions.create_submission(sub_order, {"x": {"type": "textual"}}, alice)
+    assert waiting.status == Submission.Status.AWAITING_APPROVAL
+    (notice,) = Notification.objects.filter(event="approval")
+    assert notice.recipient == maria
+    assert notice.url == reverse("admin:compliance_submission_change", args=[waiting.pk])

@@ -14,6 +14,7 @@ from orders.intents import PlacingRefused
 from orders.models import BulkOrder, NumberOrder, PlacingState
 from orders.placing import OrderOptions
 from orders.selection import SelectedNumber, Selection
+from portal.models import OutboxMessage
 
 
 def _selection(count: int, start: int = 0) -> Selection:
@@ -98,7 +99,10 @@ def test_p15_a_bulk_approval_records_the_approver_like_a_single_order(
     settings.ORDERS_APPROVAL_THRESHOLD = 5
     with django_capture_on_commit_callbacks() as callbacks:
         row, _ = bulk.create_intent(alice, str(uuid.uuid4()), _groups(6), OrderOptions())
-    assert row.placing_state == PlacingState.AWAITING_APPROVAL and not callbacks
+    assert row.placing_state == PlacingState.AWAITING_APPROVAL
+    # Nothing placed: the only job is the e-mail telling maria it waits for her.
+    assert not OutboxMessage.objects.filter(kind=bulk.JOB.name).exists()
+    assert len(callbacks) == 1
     with pytest.raises(PlacingRefused):
         bulk.approve(row, alice)
     with django_capture_on_commit_callbacks() as callbacks:
@@ -155,3 +159,22 @@ def test_the_daily_cap_counts_single_and_bulk_orders_once_and_unknown_outcomes_a
     assert intents.numbers_ordered_today(alice) == 4
     with pytest.raises(PlacingRefused, match="daily limit"):
         placing.create_intent(alice, str(uuid.uuid4()), _selection(7, 100), OrderOptions())
+
+
+@pytest.mark.django_db
+def test_a_large_order_waiting_for_approval_tells_the_managers_but_not_the_orderer(
+    alice, maria, settings
+):
+    from notifications.models import Notification
+    from portal.roles import MANAGERS
+    from tests.fixtures.people import make_person
+
+    mark = make_person("mark", MANAGERS)
+    settings.ORDERS_APPROVAL_THRESHOLD = 5
+    row, _ = placing.create_intent(mark, str(uuid.uuid4()), _selection(6), OrderOptions())
+    told = Notification.objects.filter(event="approval").values_list("recipient__username")
+    assert [name for (name,) in told] == ["maria"]  # not mark, who placed it; not alice
+    (notice,) = Notification.objects.filter(event="approval")
+    assert notice.url == row.get_absolute_url()
+    placing.create_intent(mark, row.customer_reference, _selection(6), OrderOptions())
+    assert Notification.objects.filter(event="approval").count() == 1  # a double click

@@ -275,3 +275,58 @@ def test_p51_known_comments_are_compared_without_reading_their_encrypted_bodies(
     with connection.cursor() as cursor:
         cursor.execute("SELECT body FROM orders_subordercomment")
         assert "Berlin" not in cursor.fetchone()[0]
+
+
+# --- notifications of what the mirror records ----------------------------------------------
+
+
+@pytest.fixture
+def placed_by_alice(mirrored, alice):
+    order = mirrored[0]
+    order.placed_by = alice
+    order.save()
+    return mirrored
+
+
+def _told(event: str) -> list[str]:
+    from notifications.models import Notification
+
+    return list(
+        Notification.objects.filter(event=event).values_list("recipient__username", flat=True)
+    )
+
+
+def test_a_number_entering_exception_tells_its_owner_once(placed_by_alice, maria):
+    order, sub_id, number_id, _ = placed_by_alice
+    declined = SubOrderSnapshot(
+        telnyx_sub(sub_id, order.telnyx_id, updated=T0 + timedelta(minutes=5)),
+        [telnyx_number(number_id, sub_id, requirements_status="requirement-info-exception")],
+        None,
+    )
+    apply_sub_order(order, declined, "webhook")
+    apply_sub_order(order, declined, "sync")  # the sync reads the same decision again
+    assert _told("rejected") == ["alice"]
+
+
+def test_a_new_admin_comment_tells_the_owner_once_and_our_own_replies_do_not(
+    placed_by_alice, alice
+):
+    order, sub_id, number_id, _ = placed_by_alice
+    ours = comment("c3", sub_id)
+    ours.commenter_type = "user"
+    again = SubOrderSnapshot(
+        telnyx_sub(sub_id, order.telnyx_id),
+        [telnyx_number(number_id, sub_id)],
+        [comment("c1", sub_id), comment("c2", sub_id), ours],
+    )
+    apply_sub_order(order, again, "sync")
+    apply_sub_order(order, again, "webhook")
+    assert _told("comment") == ["alice"]  # c2 only: c1 came before, c3 is our own
+
+
+def test_an_order_turning_success_tells_whoever_placed_it_once(alice):
+    order = NumberOrderFactory(status="pending", placed_by=alice)
+    done = NumberOrder(id=order.telnyx_id, status="success", updated_at=T0)
+    apply_order(order, done)
+    apply_order(order, NumberOrder(id=order.telnyx_id, status="success", updated_at=T0))
+    assert _told("order_completed") == ["alice"]

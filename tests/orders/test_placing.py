@@ -19,6 +19,7 @@ from orders.placing import OrderOptions, PlacingRefused, create_intent, errors_p
 from orders.selection import SelectedNumber, Selection
 from orders.tasks import relay_outbox
 from portal import outbox
+from portal.models import OutboxMessage
 from portal.telnyx import reset_client
 from portal.telnyx.errors import ErrorDetail, InvalidRequestError
 
@@ -223,7 +224,10 @@ def test_p15_a_large_order_waits_for_another_persons_approval(
     selection.add([SelectedNumber(f"+1555000000{i}", "US", "local") for i in range(3)])
     with django_capture_on_commit_callbacks() as callbacks:
         order, _ = create_intent(alice, str(uuid.uuid4()), selection, OrderOptions())
-    assert order.placing_state == PlacingState.AWAITING_APPROVAL and not callbacks
+    assert order.placing_state == PlacingState.AWAITING_APPROVAL
+    # Nothing placed: the one job is the e-mail telling maria the order waits for her.
+    assert list(OutboxMessage.objects.values_list("kind", flat=True)) == ["notifications.email"]
+    assert len(callbacks) == 1
     with pytest.raises(PlacingRefused):
         placing.approve(order, alice)
     with django_capture_on_commit_callbacks() as callbacks:

@@ -5,11 +5,11 @@ htmx partial, download and POST action on those objects is requested as anonymou
 staff B, a manager and an outsider without a role, and only the cells the project's rules allow
 may succeed. The rules (``orders/access.py``, ``compliance/access.py``): orders and compliance
 work are shared by the whole compliance team, so staff B may work on A's orders exactly like A;
-what is A's alone is a reservation. Approving and changing profiles are for managers;
-cancelling a pending sub order for managers and for the staff member who placed its order. A
-request that names A's object under someone else's parent (A's order with B's sub order, A's
-sub order with B's number) is out of scope for everyone: 404. An outsider gets 403 or
-404 everywhere, an anonymous visitor the login page.
+what is A's alone is a reservation and A's notifications. Approving and changing profiles are
+for managers; cancelling a pending sub order for managers and for the staff member who placed
+its order. A request that names A's object under someone else's parent (A's order with B's sub
+order, A's sub order with B's number) is out of scope for everyone: 404. An outsider gets 403
+or 404 everywhere, an anonymous visitor the login page.
 
 The ids requested exist, so removing a per-object check from an access helper makes a denied
 cell succeed and this test fail (the old outsider walk only asked for ids that do not exist).
@@ -39,6 +39,7 @@ MANAGER = frozenset({"maria"})
 OWNER = frozenset({"alice"})
 MANAGER_OR_PLACER = MANAGER | OWNER  # cancelling a pending sub order of A's order
 NOBODY: frozenset[str] = frozenset()
+SIGNED_IN = TEAM | {"olga"}  # one's own notifications need no role
 HTMX = {"HX-Request": "true", "HX-Current-URL": "http://testserver/"}
 
 
@@ -208,6 +209,18 @@ def cells(w: World, manager: Any) -> list[Cell]:
             url("compliance:requirement-form", sub),
             TEAM,
             data=lambda: {"action": "draft", "number": str(w.other_number.public_id)},
+        ),
+    ]
+    # Notifications: A's own, and only A's.
+    table += [
+        Cell("notification list", "get", reverse("notifications:list"), SIGNED_IN),
+        Cell("notification bell", "get", reverse("notifications:bell"), SIGNED_IN, headers=HTMX),
+        Cell(
+            "mark A's notification read",
+            "post",
+            url("notifications:read", w.notification.public_id),
+            OWNER,
+            must_404=frozenset({"bob", "maria", "olga"}),
         ),
     ]
     # The admin's pages of each of A's objects: managers, where their role lets them view it.

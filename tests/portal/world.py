@@ -28,6 +28,7 @@ from compliance.models import (
     RequirementGroupLink,
     Submission,
 )
+from notifications.models import Notification
 from orders.models import (
     BulkOrder,
     NumberOrder,
@@ -57,6 +58,7 @@ class World:
     group: RequirementGroupLink
     comment: SubOrderComment
     event: WebhookEvent
+    notification: Notification
     # Staff B's objects, for "A's parent with B's child" requests.
     other_order: NumberOrder
     other_sub_order: SubNumberOrder
@@ -142,6 +144,13 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
         record_id=order.telnyx_id or "",
         payload={"data": {"id": "evt", "payload": {"id": order.telnyx_id}}},
     )
+    notification = Notification.objects.create(
+        recipient=owner,
+        event="rejected",
+        dedupe_key="world",
+        title="Rejected, fix needed: A's sub order",
+        url=f"/compliance/sub-orders/{sub_order.public_id}/",
+    )
     extra: dict[str, Model] = {
         "sync_run": SyncRun.objects.create(),
         "device": TOTPDevice.objects.get(user=owner, confirmed=True),
@@ -161,6 +170,7 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
         group=group,
         comment=comment,
         event=event,
+        notification=notification,
         other_order=other_number.number_order,
         other_sub_order=other_number.sub_order,
         other_number=other_number,
@@ -193,6 +203,7 @@ def url_kwargs(world: World) -> dict[str, dict[str, str]]:
         "compliance:profile": {"public_id": str(w.profile.public_id)},
         "compliance:profile-group": {"public_id": str(w.profile.public_id)},
         "compliance:group-submit": {"public_id": str(w.group.public_id)},
+        "notifications:read": {"public_id": str(w.notification.public_id)},
     }
 
 
