@@ -386,8 +386,9 @@ def awaiting_approval(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row
 
     def group_row(g: RequirementGroupLink) -> Row:
         return Row(
-            title=f"Requirement group {g.country_code} {g.phone_number_type} · {g.profile.name}",
-            url=reverse("compliance:profile", args=[g.profile.public_id]),
+            title=f"Requirement group {g.country_code} {g.phone_number_type}"
+            + (f" · {g.profile.name}" if g.profile else ""),
+            url=g.get_absolute_url(),
             status=g.status or "unapproved",
             when=g.created_at,
             assignee=g.assignee,
@@ -511,8 +512,9 @@ def stuck(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
 
     def group_row(g: RequirementGroupLink) -> Row:
         return Row(
-            title=f"Requirement group {g.country_code} {g.phone_number_type} · {g.profile.name}",
-            url=reverse("compliance:profile", args=[g.profile.public_id]),
+            title=f"Requirement group {g.country_code} {g.phone_number_type}"
+            + (f" · {g.profile.name}" if g.profile else ""),
+            url=g.get_absolute_url(),
             status="failed",
             when=g.created_at,
             details=g.error.splitlines()[0] if g.error else "",

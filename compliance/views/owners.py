@@ -60,4 +60,4 @@ def group_owner(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     if link is None:
         raise Http404("Not found")
     _apply(request, link, f"The {link.country_code} {link.phone_number_type} requirement group")
-    return _back(request, reverse("compliance:profile", args=[link.profile.public_id]))
+    return _back(request, link.get_absolute_url())
