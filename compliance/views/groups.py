@@ -37,6 +37,10 @@ QUEUE_DOWN = (
 )
 
 
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=2000, strip=True)
+
+
 class _ProfileChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
@@ -326,8 +330,12 @@ def group_approve(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def group_reject(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     link = _action(request, public_id, APPROVE_PERM)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Say why in at most 2000 characters, so the author can correct it.")
+        return redirect(link.get_absolute_url())
     try:
-        groups.reject(link, request.user, request.POST.get("reason", ""), request=request)
+        groups.reject(link, request.user, form.cleaned_data["reason"], request=request)
     except groups.GroupError as exc:
         messages.error(request, str(exc))
     else:
