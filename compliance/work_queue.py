@@ -337,8 +337,14 @@ def awaiting_approval(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row
         .order_by("-created_at", "-id")
     )
     groups = (
-        RequirementGroupLink.objects.filter(
-            f.sub_order_q(user), telnyx_id__isnull=False, status__in=("", "unapproved")
+        RequirementGroupLink.objects.filter(f.sub_order_q(user))
+        .filter(
+            Q(stage=RequirementGroupLink.Stage.AWAITING_APPROVAL)
+            | Q(
+                stage=RequirementGroupLink.Stage.SENT,
+                telnyx_id__isnull=False,
+                status__in=("", "unapproved"),
+            )
         )
         .select_related("profile", "assignee")
         .order_by("-created_at", "-id")
@@ -389,10 +395,14 @@ def awaiting_approval(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row
             title=f"Requirement group {g.country_code} {g.phone_number_type}"
             + (f" · {g.profile.name}" if g.profile else ""),
             url=g.get_absolute_url(),
-            status=g.status or "unapproved",
+            status=g.stage
+            if g.stage == RequirementGroupLink.Stage.AWAITING_APPROVAL
+            else (g.status or "unapproved"),
             when=g.created_at,
             assignee=g.assignee,
-            action="Submit for approval",
+            action="Approve"
+            if g.stage == RequirementGroupLink.Stage.AWAITING_APPROVAL
+            else "Submit for approval",
             waiting=waiting,
         )
 

@@ -204,6 +204,9 @@ def test_four_eyes_then_the_worker_sends_it_and_the_sync_reads_approved(
         groups.approve(
             RequirementGroupLink(pk=link.pk, requested_by=maria, stage=link.stage), maria
         )
+    # The manager's work queue lists it, with the action to take.
+    home = maria_client.get(reverse("home")).content.decode()
+    assert link.get_absolute_url() in home and "Approve" in home
     page = maria_client.get(link.get_absolute_url()).content.decode()
     assert "Awaiting a manager&#x27;s approval" in page
     assert "Approve and send to Telnyx" in page
