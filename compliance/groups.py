@@ -189,10 +189,15 @@ def update_values(
     """New values (a draft edited, or a correction after a decline): back to draft."""
     if not editable(link):
         raise GroupError("This group cannot be changed now.")
+    changes: dict[str, Any] = {"values": dict(values), "stage": Stage.DRAFT, "error": ""}
+    if not link.telnyx_id:
+        # Not at Telnyx yet: it asks for what the catalogue asks for now.
+        current = catalogue.requirements_in(link.country_code, link.phone_number_type)
+        changes["requirement_ids"] = [r["requirement_id"] for r in current]
     with transaction.atomic():
         updated = RequirementGroupLink.objects.filter(
             pk=link.pk, stage=link.stage, pending_job=""
-        ).update(values=dict(values), stage=Stage.DRAFT, error="")
+        ).update(**changes)
         if not updated:
             raise GroupError("Someone changed this group a moment ago. Reload and try again.")
         _claim_documents(link, values)

@@ -96,7 +96,8 @@ def _requirement_form(
     link: RequirementGroupLink | None = None,
 ) -> RequirementForm:
     requirements = catalogue.requirements_in(country, ntype)
-    if link is not None:
+    # A group Telnyx has keeps the requirements it was built with; a draft follows the catalogue.
+    if link is not None and link.telnyx_id:
         kinds = {r["requirement_id"]: r["field_type"] for r in requirements}
         requirements = [
             {"requirement_id": rid, "field_type": kinds.get(rid, "")}

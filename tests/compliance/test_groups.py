@@ -409,3 +409,48 @@ def test_permissions_on_real_groups_of_another_user(loaded, alice, olga_client, 
     )
     link.refresh_from_db()
     assert link.stage == "draft"
+
+
+def test_a_field_is_checked_inline_while_typing(loaded, alice_client):
+    name = prefix_for(ids()["textual"])
+    response = alice_client.post(
+        NEW,
+        {"scope": "CH:local", "action": "validate", "field": name, name: "A"},
+        headers={"HX-Request": "true", "HX-Trigger-Name": name},
+    )
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert text.lstrip().startswith('<div class="requirement')
+    assert "Use at least 2 characters" in text
+    assert not RequirementGroupLink.objects.exists()
+
+
+def test_the_page_lists_the_sub_orders_and_numbers_using_the_group(loaded, alice, sub_order):
+    number = sub_order.numbers.get()
+    link = groups.create(alice, "DE", "local", {})
+    RequirementGroupLink.objects.filter(pk=link.pk).update(
+        attached_to=[str(sub_order.public_id), str(number.public_id)]
+    )
+    link.refresh_from_db()
+    labels = [u.label for u in groups.usage(link)]
+    assert labels == [
+        f"Sub order DE local of order {sub_order.number_order.reference}",
+        f"Number {number.phone_number}",
+    ]
+
+
+def test_a_draft_follows_the_catalogue_until_it_is_sent(loaded, sandbox, alice, alice_client):
+    document = upload(alice_client)
+    build(alice_client, ch_data(document), action="draft")
+    link = RequirementGroupLink.objects.get()
+    sandbox.change_catalogue("CH", "local", "business_registration")
+    catalogue.refresh()
+    edit = reverse("compliance:group-edit", args=[link.public_id])
+    assert "Business registration certificate" in alice_client.get(edit).content.decode()
+    data = {k: v for k, v in ch_data(document).items() if k != "scope"}
+    response = alice_client.post(edit, {**data, "action": "request"})
+    assert response.status_code == 400
+    assert "This requirement needs a value." in response.content.decode()
+    alice_client.post(edit, {**data, "action": "draft"})
+    link.refresh_from_db()
+    assert len(link.requirement_ids) == 4
