@@ -8,7 +8,7 @@ string or form field) is 404 like an unknown one (``portal.ids``, P53).
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model, QuerySet
@@ -49,6 +49,18 @@ def get_submission(request: HttpRequest, public_id: object) -> Submission:
     if not request.user.has_perm(VIEW_PERM):
         raise Http404("Not found")
     return _lookup(Submission.objects.select_related("sub_order", "number"), public_id)
+
+
+def get_group(request: HttpRequest, public_id: object, perm: str = VIEW_PERM) -> Any:
+    """A requirement group (compliance work shared by the team), if the user holds ``perm``."""
+    from compliance.models import RequirementGroupLink
+
+    if not request.user.has_perm(perm):
+        raise Http404("Not found")
+    return _lookup(
+        RequirementGroupLink.objects.select_related("profile", "assignee", "requested_by"),
+        public_id,
+    )
 
 
 def require(request: HttpRequest, perm: str) -> None:

@@ -130,3 +130,27 @@ def ensure(requirement_ids: Iterable[str]) -> dict[str, RequirementType]:
 def label_for(requirement_id: str) -> str:
     row = RequirementType.objects.filter(telnyx_id=requirement_id).first()
     return row.name if row else f"Requirement {requirement_id[:8]}"
+
+
+def known_scopes(action: str = "ordering") -> list[tuple[str, str]]:
+    """Every (country, number type) the cached catalogue has requirements for, sorted."""
+    scopes: set[tuple[str, str]] = set()
+    for applies_to in RequirementType.objects.values_list("applies_to", flat=True):
+        for scope in applies_to or []:
+            if scope.get("action", action) == action and scope.get("country_code"):
+                scopes.add((str(scope["country_code"]).upper(), str(scope["phone_number_type"])))
+    return sorted(scopes)
+
+
+def requirements_in(
+    country_code: str, phone_number_type: str, action: str = "ordering"
+) -> list[dict[str, str]]:
+    """The requirements of one (country, type) as ``[{requirement_id, field_type}]`` (the shape
+    of a sub order's ``regulatory_requirements``, which the requirement form is built from)."""
+    scope = {
+        "country_code": country_code.upper(),
+        "phone_number_type": phone_number_type,
+        "action": action,
+    }
+    rows = RequirementType.objects.filter(applies_to__contains=[scope]).order_by("name")
+    return [{"requirement_id": r.telnyx_id, "field_type": r.field_type} for r in rows]

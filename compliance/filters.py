@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django_countries import countries
 
-from compliance.models import AuditEntry, Submission
+from compliance.models import AuditEntry, RequirementGroupLink, Submission
 from orders.forms import PHONE_NUMBER_TYPES
 
 
@@ -81,3 +81,53 @@ class AuditFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[AuditEntry]) -> QuerySet[AuditEntry]:
         return super().filter_queryset(queryset).order_by("-at", "-pk")
+
+
+GROUP_STATUSES = [
+    ("draft", "Draft"),
+    ("awaiting_approval", "Awaiting manager approval"),
+    ("unapproved", "Created at Telnyx, not submitted"),
+    ("pending-approval", "Under review at Telnyx"),
+    ("approved", "Approved"),
+    ("declined", "Declined"),
+    ("expired", "Expired"),
+    ("no-longer-eligible", "No longer eligible"),
+]
+
+
+class GroupFilter(django_filters.FilterSet):
+    """The requirement groups list: country, type, status (portal stage or Telnyx status),
+    expiring soon and assignee, all in the query string (bookmarkable)."""
+
+    country_code = django_filters.ChoiceFilter(
+        label="Country", choices=list(countries), empty_label="Any"
+    )
+    phone_number_type = django_filters.ChoiceFilter(
+        label="Type", choices=PHONE_NUMBER_TYPES, empty_label="Any"
+    )
+    status = django_filters.ChoiceFilter(
+        label="Status", choices=GROUP_STATUSES, empty_label="Any", method="filter_status"
+    )
+    expiring = django_filters.BooleanFilter(
+        label="Expiring soon",
+        method="filter_expiring",
+        widget=forms.CheckboxInput,
+    )
+    assignee = _PersonFilter(queryset=people, empty_label="Anyone", label="Owner")
+
+    class Meta:
+        model = RequirementGroupLink
+        fields: list[str] = []
+
+    def filter_status(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if value in ("draft", "awaiting_approval"):
+            return queryset.filter(stage=value)
+        return queryset.filter(stage=RequirementGroupLink.Stage.SENT, status=value)
+
+    def filter_expiring(self, queryset: QuerySet[Any], name: str, value: bool) -> QuerySet[Any]:
+        from compliance.groups import expiring_soon_q
+
+        return queryset.filter(expiring_soon_q()) if value else queryset
+
+    def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return super().filter_queryset(queryset).order_by("-created_at", "-pk")

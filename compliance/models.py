@@ -112,6 +112,14 @@ class Document(models.Model):
         on_delete=models.SET_NULL,
         related_name="documents",
     )
+    # A value of a requirement group built without an order: kept as long as the group.
+    requirement_group = models.ForeignKey(
+        "RequirementGroupLink",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -403,19 +411,31 @@ class ComplianceProfile(models.Model):
 
 
 class RequirementGroupLink(models.Model):
-    """A Telnyx requirement group built from a profile, with its status and expiry.
+    """A Telnyx requirement group: its values, its life in the portal, its status at Telnyx.
 
-    Building and submitting it are outbox jobs (`compliance.profiles`): ``pending_job`` says
-    which one is on its way; what to build and where to attach it is kept on the row."""
+    Built from a compliance profile or from scratch (``values``, encrypted), before any order
+    exists. ``stage`` is the portal's side (draft, waiting for a second manager, sent);
+    ``status`` mirrors Telnyx (unapproved, pending-approval, approved, declined, expired,
+    no-longer-eligible). Building and submitting are outbox jobs (`compliance.profiles`):
+    ``pending_job`` says which one is on its way."""
 
     class Job(models.TextChoices):
         NONE = "", "None"
         BUILD = "build", "Being created at Telnyx"
         SUBMIT = "submit", "Being submitted for approval"
 
+    class Stage(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        AWAITING_APPROVAL = "awaiting_approval", "Awaiting manager approval"
+        SENT = "sent", "Sent to Telnyx"
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     profile = models.ForeignKey(
-        ComplianceProfile, on_delete=models.CASCADE, related_name="requirement_groups"
+        ComplianceProfile,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requirement_groups",
     )
     telnyx_id = models.CharField(max_length=64, unique=True, null=True, blank=True)
     country_code = models.CharField(max_length=2)
@@ -425,6 +445,25 @@ class RequirementGroupLink(models.Model):
     expires_at = models.DateTimeField(null=True, blank=True)
     attached_to = models.JSONField(default=list, blank=True)
     requirement_ids = models.JSONField(default=list, blank=True)
+    # The group's own value descriptors (same shape as a submission's); empty on groups built
+    # straight from a profile before groups had values of their own.
+    values = EncryptedJSONField(default=dict, blank=True)
+    stage = models.CharField(
+        max_length=24, choices=Stage.choices, default=Stage.SENT, db_index=True
+    )
+    # Bumped at every send, so a corrected document or address is created afresh at Telnyx
+    # instead of being found again by the previous send's customer reference.
+    revision = models.PositiveIntegerField(default=0)
+    submit_after_build = models.BooleanField(default=False)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
     attach_sub_order = models.ForeignKey(
         "orders.SubNumberOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -452,6 +491,40 @@ class RequirementGroupLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code} {self.phone_number_type} group ({self.status or 'new'})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("compliance:group", args=[self.public_id])
+
+    @property
+    def label(self) -> str:
+        """The group as people name it: country, type and (once sent) its short id."""
+        suffix = f" {self.telnyx_id[:8]}" if self.telnyx_id else ""
+        return f"{self.country_code} {self.phone_number_type} group{suffix}"
+
+
+class RequirementGroupComment(models.Model):
+    """A Telnyx comment on a requirement group (why it was declined), mirrored by the sync."""
+
+    telnyx_id = models.CharField(max_length=64, unique=True)
+    group = models.ForeignKey(
+        RequirementGroupLink, on_delete=models.CASCADE, related_name="comments"
+    )
+    # Reviewers quote values back: encrypted like the values (P51).
+    body = EncryptedTextField()
+    commenter = models.CharField(max_length=255, blank=True)
+    commenter_type = models.CharField(max_length=16, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+    telnyx_created_at = models.DateTimeField(null=True, blank=True)
+    # Set when the comment was written in the portal (``user`` comments of ours).
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["telnyx_created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Group comment {self.telnyx_id} by {self.commenter_type}"
 
 
 class DeadlineReminder(models.Model):

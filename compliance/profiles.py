@@ -59,6 +59,8 @@ def _telnyx_value(client: Any, link: RequirementGroupLink, rid: str, value: dict
     from compliance.submission import find_address, find_document
 
     reference = f"grp-{link.public_id.hex[:16]}-{rid[:8]}"
+    if link.revision:
+        reference += f"-r{link.revision}"
     kind = value.get("type")
     if kind == "document":
         found = find_document(client, reference)
@@ -136,13 +138,21 @@ def create_group(
     return link
 
 
+def group_values(link: RequirementGroupLink) -> dict[str, Any]:
+    """The value descriptors to send: the group's own, else its profile's (older groups)."""
+    if link.values:
+        return dict(link.values)
+    return dict(link.profile.values) if link.profile is not None else {}
+
+
 def build_group(link: RequirementGroupLink) -> None:
-    """The build job: documents, addresses, the group, then the attachment (each step finds
-    what an earlier, interrupted run created instead of creating it twice)."""
+    """The build job: documents, addresses, the group (or, for a group Telnyx has already, a
+    PATCH of its corrected values), then the attachment or the submission for approval. Each
+    step finds what an earlier, interrupted run created instead of creating it twice."""
     from portal.telnyx import get_client
 
     client = get_client()
-    profile = link.profile
+    values = group_values(link)
     reference = f"profile-{link.public_id.hex}"
     group = None
     if not link.telnyx_id:
@@ -152,31 +162,45 @@ def build_group(link: RequirementGroupLink) -> None:
             if g.customer_reference == reference
         ]
         group = found[0] if found else None
-    if group is None and not link.telnyx_id:
-        values = [
-            {
-                "requirement_id": rid,
-                "field_value": _telnyx_value(client, link, rid, profile.values[rid]),
-            }
+
+    def payload() -> list[dict[str, str]]:
+        return [
+            {"requirement_id": rid, "field_value": _telnyx_value(client, link, rid, values[rid])}
             for rid in link.requirement_ids
+            if rid in values
         ]
+
+    if group is None and not link.telnyx_id:
         group = client.create_requirement_group(
             country_code=link.country_code,
             phone_number_type=link.phone_number_type,
             action=link.action,
             customer_reference=reference,
-            regulatory_requirements=values,
+            regulatory_requirements=payload(),
         )
         record(link.created_by, "telnyx.requirement_group_created", link, country=link.country_code)
+    elif group is None and link.submit_after_build:
+        # A corrected group: PATCH the full desired state (a repeat sends the same values).
+        group = client.update_requirement_group(
+            str(link.telnyx_id), regulatory_requirements=payload()
+        )
+        record(link.created_by, "telnyx.requirement_group_updated", link)
     if group is not None:
         _apply(link, group)
-        if link.status in ("", "unapproved"):
-            # Built: it now waits for a manager to submit it for Telnyx's pre-approval.
+        if link.status in ("", "unapproved") and not link.submit_after_build:
+            # Built the old way (from a sub order): it now waits for a manager to submit it.
             notify(Event.APPROVAL, link, f"group:{link.pk}", requester=link.created_by)
     if link.attach_number is not None:
         attach_group(link, link.created_by, number=link.attach_number)
     elif link.attach_sub_order is not None:
         attach_group(link, link.created_by, sub_order=link.attach_sub_order)
+    if link.submit_after_build:
+        with transaction.atomic():
+            RequirementGroupLink.objects.filter(pk=link.pk).update(
+                pending_job=RequirementGroupLink.Job.SUBMIT, error=""
+            )
+            outbox.enqueue(SUBMIT_JOB, link.pk)
+        return
     finish_job(link.pk, "")
 
 
@@ -200,6 +224,7 @@ def send_group_for_approval(link: RequirementGroupLink) -> None:
 
     _apply(link, get_client().submit_requirement_group(str(link.telnyx_id)))
     record(link.created_by, "telnyx.requirement_group_submitted", link)
+    RequirementGroupLink.objects.filter(pk=link.pk).update(submit_after_build=False)
     finish_job(link.pk, "")
 
 
@@ -235,17 +260,7 @@ def attach_group(
 
 
 def sync_groups() -> int:
-    """Refresh status and expiry of every group (beat)."""
-    from portal.telnyx import get_client
-    from portal.telnyx.errors import TelnyxError
+    """Refresh status, expiry and comments of every group (beat; `compliance.groups.sync`)."""
+    from compliance import groups
 
-    client = get_client()
-    count = 0
-    for link in RequirementGroupLink.objects.exclude(telnyx_id__isnull=True):
-        try:
-            _apply(link, client.get_requirement_group(str(link.telnyx_id)))
-        except TelnyxError as exc:
-            RequirementGroupLink.objects.filter(pk=link.pk).update(error=str(exc)[:2000])
-            continue
-        count += 1
-    return count
+    return groups.sync()

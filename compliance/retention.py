@@ -32,6 +32,7 @@ from compliance.documents import vault
 from compliance.models import (
     Document,
     RequirementDraft,
+    RequirementGroupLink,
     SavedAddress,
     SearchToken,
     Submission,
@@ -60,9 +61,9 @@ def expired_documents(now: datetime | None = None) -> QuerySet[Document]:
     """Documents past retention: their sub order finished (or none) N days ago."""
     before = cutoff(now)
     unused = Q(sub_order__isnull=True, uploaded_at__lt=before)
-    return Document.objects.filter(deleted_at__isnull=True, profile__isnull=True).filter(
-        _finished("sub_order__", before) | unused
-    )
+    return Document.objects.filter(
+        deleted_at__isnull=True, profile__isnull=True, requirement_group__isnull=True
+    ).filter(_finished("sub_order__", before) | unused)
 
 
 def expired_submissions(now: datetime | None = None) -> QuerySet[Submission]:
@@ -105,6 +106,9 @@ def _addresses_in_use() -> set[str]:
         used.update(str(v.get("address")) for v in values.values() if v.get("type") == "address")
     for draft in RequirementDraft.objects.values_list("values", flat=True):
         used.update(str(v) for k, v in draft.items() if k.endswith("__saved"))
+    # A requirement group's addresses live as long as the group.
+    for values in RequirementGroupLink.objects.values_list("values", flat=True):
+        used.update(str(v.get("address")) for v in values.values() if v.get("type") == "address")
     return used
 
 

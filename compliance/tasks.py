@@ -188,7 +188,10 @@ def purge_expired_documents() -> int:
 
 @shared_task
 def sync_requirement_groups() -> int:
-    return profiles.sync_groups()
+    """Status, expiry and comments of every requirement group (beat)."""
+    from compliance import groups
+
+    return groups.sync()
 
 
 @shared_task

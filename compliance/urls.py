@@ -7,6 +7,7 @@ from compliance.views import (
     dashboard,
     deadlines,
     documents,
+    groups,
     owners,
     profiles,
     records,
@@ -49,4 +50,15 @@ urlpatterns = [
     path("profiles/<uuid:public_id>/", profiles.profile_detail, name="profile"),
     path("profiles/<uuid:public_id>/groups", profiles.build_group, name="profile-group"),
     path("groups/<uuid:public_id>/submit", profiles.submit_group, name="group-submit"),
+    path("groups/", groups.group_list, name="groups"),
+    path("groups/new/", groups.group_new, name="group-new"),
+    path("groups/<uuid:public_id>/", groups.group_detail, name="group"),
+    path("groups/<uuid:public_id>/edit", groups.group_edit, name="group-edit"),
+    path(
+        "groups/<uuid:public_id>/request-approval",
+        groups.group_request_approval,
+        name="group-request-approval",
+    ),
+    path("groups/<uuid:public_id>/approve", groups.group_approve, name="group-approve"),
+    path("groups/<uuid:public_id>/reject", groups.group_reject, name="group-reject"),
 ]

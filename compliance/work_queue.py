@@ -337,8 +337,14 @@ def awaiting_approval(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row
         .order_by("-created_at", "-id")
     )
     groups = (
-        RequirementGroupLink.objects.filter(
-            f.sub_order_q(user), telnyx_id__isnull=False, status__in=("", "unapproved")
+        RequirementGroupLink.objects.filter(f.sub_order_q(user))
+        .filter(
+            Q(stage=RequirementGroupLink.Stage.AWAITING_APPROVAL)
+            | Q(
+                stage=RequirementGroupLink.Stage.SENT,
+                telnyx_id__isnull=False,
+                status__in=("", "unapproved"),
+            )
         )
         .select_related("profile", "assignee")
         .order_by("-created_at", "-id")
@@ -386,12 +392,17 @@ def awaiting_approval(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row
 
     def group_row(g: RequirementGroupLink) -> Row:
         return Row(
-            title=f"Requirement group {g.country_code} {g.phone_number_type} · {g.profile.name}",
-            url=reverse("compliance:profile", args=[g.profile.public_id]),
-            status=g.status or "unapproved",
+            title=f"Requirement group {g.country_code} {g.phone_number_type}"
+            + (f" · {g.profile.name}" if g.profile else ""),
+            url=g.get_absolute_url(),
+            status=g.stage
+            if g.stage == RequirementGroupLink.Stage.AWAITING_APPROVAL
+            else (g.status or "unapproved"),
             when=g.created_at,
             assignee=g.assignee,
-            action="Submit for approval",
+            action="Approve"
+            if g.stage == RequirementGroupLink.Stage.AWAITING_APPROVAL
+            else "Submit for approval",
             waiting=waiting,
         )
 
@@ -511,8 +522,9 @@ def stuck(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
 
     def group_row(g: RequirementGroupLink) -> Row:
         return Row(
-            title=f"Requirement group {g.country_code} {g.phone_number_type} · {g.profile.name}",
-            url=reverse("compliance:profile", args=[g.profile.public_id]),
+            title=f"Requirement group {g.country_code} {g.phone_number_type}"
+            + (f" · {g.profile.name}" if g.profile else ""),
+            url=g.get_absolute_url(),
             status="failed",
             when=g.created_at,
             details=g.error.splitlines()[0] if g.error else "",

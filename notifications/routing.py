@@ -21,8 +21,8 @@ APPROVERS: dict[str, str] = {
     "compliance.submission": "compliance.approve_submission",
     "orders.numberorder": "orders.approve_numberorder",
     "orders.bulkorder": "orders.approve_numberorder",
-    # A requirement group waits for a manager to submit it to Telnyx for pre-approval.
-    "compliance.requirementgrouplink": "compliance.change_complianceprofile",
+    # A requirement group waits for a second manager, under the same rule as submissions.
+    "compliance.requirementgrouplink": "compliance.approve_submission",
 }
 DEFAULT_APPROVER = "compliance.approve_submission"
 

@@ -543,6 +543,10 @@ COMPLIANCE_RETENTION_SCAN_SECONDS = env.int("COMPLIANCE_RETENTION_SCAN_SECONDS",
 COMPLIANCE_SUBMISSION_MAX_RETRIES = env.int("COMPLIANCE_SUBMISSION_MAX_RETRIES", default=5)
 # Deliveries of one submission before it is stopped as a crash loop (failed, with Retry; P22).
 COMPLIANCE_SUBMISSION_MAX_ATTEMPTS = env.int("COMPLIANCE_SUBMISSION_MAX_ATTEMPTS", default=5)
+# Requirement groups: how often the sync re-reads them (status, expiry, comments), and how many
+# days ahead an expiry is flagged.
+COMPLIANCE_GROUP_SYNC_SECONDS = env.int("COMPLIANCE_GROUP_SYNC_SECONDS", default=900)
+COMPLIANCE_GROUP_EXPIRY_WARNING_DAYS = env.int("COMPLIANCE_GROUP_EXPIRY_WARNING_DAYS", default=30)
 # Absolute base of links in e-mails (reminders, notifications).
 COMPLIANCE_PORTAL_URL = env.str("COMPLIANCE_PORTAL_URL", default=f"http://localhost:{WEB_PORT}")
 # The dashboard's figures are cached this long (0: computed on every view); the beat task
@@ -573,8 +577,8 @@ CELERY_BEAT_SCHEDULE.update(
         },
         "compliance-sync-requirement-groups": {
             "task": "compliance.tasks.sync_requirement_groups",
-            "schedule": float(COMPLIANCE_CATALOGUE_REFRESH_SECONDS),
-            "options": {"expires": COMPLIANCE_CATALOGUE_REFRESH_SECONDS // 2},
+            "schedule": float(COMPLIANCE_GROUP_SYNC_SECONDS),
+            "options": {"expires": COMPLIANCE_GROUP_SYNC_SECONDS // 2},
         },
     }
 )

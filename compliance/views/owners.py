@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,10 +18,12 @@ from portal.htmx import HtmxHttpRequest
 
 def _back(request: HtmxHttpRequest, fallback: str) -> HttpResponse:
     target = request.POST.get("next") or ""
-    if url_has_allowed_host_and_scheme(
+    # Only a path on this site; anything else (a bare word would be read as a view name by
+    # ``redirect``) goes back to the object's page.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
-        return redirect(target)
+        return HttpResponseRedirect(target)
     return redirect(fallback)
 
 
@@ -60,4 +62,4 @@ def group_owner(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     if link is None:
         raise Http404("Not found")
     _apply(request, link, f"The {link.country_code} {link.phone_number_type} requirement group")
-    return _back(request, reverse("compliance:profile", args=[link.profile.public_id]))
+    return _back(request, link.get_absolute_url())

@@ -82,6 +82,7 @@ def profile_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
             "colleagues": owners.colleagues() if request.user.has_perm(FILL_PERM) else [],
             "mandatory": sorted(profiles.GROUP_MANDATORY_COUNTRIES),
             "can_change": request.user.has_perm(CHANGE),
+            "can_build": request.user.has_perm(FILL_PERM),
         },
     )
 
@@ -135,4 +136,4 @@ def submit_group(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
             messages.warning(request, QUEUE_DOWN)
         else:
             messages.success(request, "The requirement group is being submitted for approval.")
-    return redirect("compliance:profile", link.profile.public_id)
+    return redirect(link.get_absolute_url())

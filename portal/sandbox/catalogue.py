@@ -11,7 +11,10 @@ from __future__ import annotations
 import re
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .state import Sandbox
 
 NS = uuid.UUID("5b1f3c9e-8c1d-4f2e-9a57-0d6a1b2c3d4e")
 CATALOGUE_DATE = "2025-01-15T09:00:00.000000Z"
@@ -362,3 +365,34 @@ REQUIREMENTS: list[Requirement] = [
     if ntype in ("local", "national", "toll_free") and SETS[(country, ntype)]
 ]
 REQUIREMENTS_BY_ID = {r.id: r for r in REQUIREMENTS}
+
+
+# --- the catalogue changing over time (``POST /_sandbox/catalogue/change``) ------------------
+
+ADDITIONS_KEY = "catalogue_additions"
+
+
+def additions(sb: Sandbox) -> dict[str, list[str]]:
+    """Requirement type keys added at runtime, per ``"CC:type"`` (kept with the state)."""
+    return dict(sb.store.meta.get(ADDITIONS_KEY) or {})
+
+
+def current_requirements(sb: Sandbox, country: str, number_type: str) -> list[RequirementType]:
+    """What a number of this country and type needs now: the base set plus any additions."""
+    base = requirements_for(country, number_type)
+    keys = [t.key for t in base]
+    extra = [k for k in additions(sb).get(f"{country}:{number_type}", []) if k not in keys]
+    return base + [TYPES[k] for k in extra]
+
+
+def current_catalogue(sb: Sandbox) -> list[Requirement]:
+    """The ``/requirements`` records as they are now (additions included)."""
+    scopes = dict.fromkeys(SETS)
+    for key in additions(sb):
+        country, _, ntype = key.partition(":")
+        scopes[(country, ntype)] = None
+    return [
+        Requirement(country, ntype, "ordering", current_requirements(sb, country, ntype))
+        for (country, ntype) in scopes
+        if ntype in ("local", "national", "toll_free") and current_requirements(sb, country, ntype)
+    ]

@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .catalogue import REQUIREMENTS, REQUIREMENTS_BY_ID, SETS, TYPES, TYPES_BY_ID, requirements_for
+from .catalogue import (
+    SETS,
+    TYPES,
+    TYPES_BY_ID,
+    current_catalogue,
+    current_requirements,
+)
 from .errors import fail, not_found
 from .query import paginate, whole
 from .routing import Call, route
@@ -58,7 +64,7 @@ def list_requirements(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
         return 200, {"data": [], "meta": whole([])}
     records = [
         r.to_api()
-        for r in REQUIREMENTS
+        for r in current_catalogue(sb)
         if (not country or r.country_code == country.upper())
         and (not ntype or r.phone_number_type == ntype)
         and (not action or action in (r.action, "both"))
@@ -72,7 +78,7 @@ def list_requirements(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
 
 @route("GET", "/requirements/{id}")
 def get_requirement(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
-    requirement = REQUIREMENTS_BY_ID.get(call.params["id"])
+    requirement = next((r for r in current_catalogue(sb) if r.id == call.params["id"]), None)
     if requirement is None:
         raise not_found("requirement")
     return 200, {"data": requirement.to_api()}
@@ -137,7 +143,9 @@ def list_regulatory(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
                     "action": action,
                     "country_code": c,
                     "phone_number_type": t,
-                    "regulatory_requirements": [r.to_regulatory() for r in requirements_for(c, t)],
+                    "regulatory_requirements": [
+                        r.to_regulatory() for r in current_requirements(sb, c, t)
+                    ],
                 }
             )
     return 200, {"data": data}
@@ -178,7 +186,8 @@ def list_phone_number_requirements(sb: Sandbox, call: Call) -> tuple[int, dict[s
                 "record_type": "phone_number_regulatory_requirements",
                 "region_information": regions,
                 "regulatory_requirements": [
-                    r.to_phone_number_requirement() for r in requirements_for(country, ntype)
+                    r.to_phone_number_requirement()
+                    for r in current_requirements(sb, country, ntype)
                 ],
             }
         )

@@ -46,6 +46,8 @@ class RuntimeConfig:
     report_seconds: float = 1.0
     webhook_max_attempts: int = 6
     webhook_backoff_seconds: float = 5.0
+    # How long an approved requirement-group value stays valid (then the group is ``expired``).
+    group_validity_days: float = 365.0
 
     @classmethod
     def from_env(cls) -> RuntimeConfig:

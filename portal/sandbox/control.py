@@ -1,8 +1,9 @@
 """The test-only control API under ``/_sandbox/`` (same bearer auth as the API).
 
 It moves the clock (running due work before answering), runs due work, reads and overrides
-runtime settings, queues one-shot faults, shows recorded requests and webhook deliveries, and
-can force a number's state for portal tests.
+runtime settings, queues one-shot faults, shows recorded requests and webhook deliveries, can
+force a number's state for portal tests, and changes the requirements catalogue (a requirement
+added to a country and type makes that scope's requirement groups ``no-longer-eligible``).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import Request
 from starlette.responses import Response
 
-from . import faults, orders, webhooks
+from . import faults, groups, orders, webhooks
+from .catalogue import ADDITIONS_KEY, TYPES, additions, current_requirements
 from .clock import iso, parse_iso
 from .config import public_key_b64
 
@@ -99,6 +101,14 @@ async def handle(app: SandboxApp, request: Request) -> Response:
         return reply(200, {"data": rows})
     if path == "/_sandbox/webhooks":
         return reply(200, {"data": webhooks.delivery_log(sb)})
+    if path == "/_sandbox/catalogue":
+        return reply(200, {"additions": additions(sb)})
+    if path == "/_sandbox/catalogue/reset" and method == "POST":
+        sb.store.set_meta(ADDITIONS_KEY, {})
+        sb.store.commit()
+        return reply(200, {"additions": {}})
+    if path == "/_sandbox/catalogue/change" and method == "POST":
+        return _change_catalogue(app, data)
     if path.startswith("/_sandbox/numbers/") and method == "POST":
         return _force_number(app, path.rsplit("/", 1)[-1], data)
     return problem(404, f"no control endpoint {method} {path}")
@@ -128,3 +138,32 @@ def _force_number(app: SandboxApp, nid: str, data: dict[str, Any]) -> Response:
     rendered = orders.render_number(n)
     rendered["deadline"] = iso(n["deadline"])
     return reply(200, {"data": rendered})
+
+
+def _change_catalogue(app: SandboxApp, data: dict[str, Any]) -> Response:
+    """``{"country_code": "CH", "phone_number_type": "local", "requirement_type":
+    "business_registration"}``: that type becomes required there (default: the first type
+    the scope does not ask for yet)."""
+    sb = app.sb
+    country = str(data.get("country_code") or "").upper()
+    ntype = str(data.get("phone_number_type") or "")
+    if len(country) != 2 or not ntype:
+        return problem(400, "country_code and phone_number_type are required")
+    key = data.get("requirement_type")
+    if key is None:
+        asked = {t.key for t in current_requirements(sb, country, ntype)}
+        key = next((k for k in TYPES if k not in asked and TYPES[k].field_type != "address"), None)
+    if key not in TYPES:
+        return problem(400, f"requirement_type must be one of {', '.join(sorted(TYPES))}")
+    changed = groups.change_catalogue(sb, country, ntype, str(key))
+    sb.store.commit()
+    return reply(
+        200,
+        {
+            "country_code": country,
+            "phone_number_type": ntype,
+            "requirement_type_id": TYPES[str(key)].id,
+            "requirement_type": key,
+            "no_longer_eligible": changed,
+        },
+    )

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import vetting
-from .catalogue import NO_PREAPPROVAL, requirements_for
+from . import comments, vetting
+from .catalogue import NO_PREAPPROVAL, current_requirements
 from .clock import iso
 from .errors import ApiError, error, fail, not_found
 from .routing import Call, route
 from .state import Sandbox
 
 GROUP_TYPES = ("local", "toll_free", "mobile", "national", "shared_cost")
-GROUP_STATUSES = ("approved", "unapproved", "pending-approval", "declined", "expired")
+# ``no-longer-eligible`` is in the guide, not in the spec's enum (a named contract deviation).
+GROUP_STATUSES = (
+    "approved",
+    "unapproved",
+    "pending-approval",
+    "declined",
+    "expired",
+    "no-longer-eligible",
+)
 
 
 def render(g: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +143,7 @@ def create_group(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
                 "created_at": now,
                 "updated_at": now,
             }
-            for r in requirements_for(country.upper(), ntype)
+            for r in current_requirements(sb, country.upper(), ntype)
         ],
         "created_at": now,
         "updated_at": now,
@@ -212,3 +220,35 @@ def submit_group(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     group["updated_at"] = now
     sb.store.put("group", group)
     return 200, render(group)
+
+
+def change_catalogue(sb: Sandbox, country: str, ntype: str, key: str) -> list[str]:
+    """Telnyx's rules change: ``key`` becomes required for (country, type). Every existing group
+    for it is ``no-longer-eligible`` (with an admin comment saying why); returns their ids."""
+    from .catalogue import ADDITIONS_KEY, TYPES, additions
+
+    added = additions(sb)
+    scope = f"{country}:{ntype}"
+    if key not in added.get(scope, []):
+        added[scope] = [*added.get(scope, []), key]
+    sb.store.set_meta(ADDITIONS_KEY, added)
+    now = sb.now()
+    changed = []
+    for group in sb.store.all("group"):
+        if (group["country_code"], group["phone_number_type"]) != (country, ntype):
+            continue
+        if group["status"] == "no-longer-eligible":
+            continue
+        group["status"] = "no-longer-eligible"
+        group["updated_at"] = now
+        sb.store.put("group", group)
+        changed.append(group["id"])
+        comments.add_comment(
+            sb,
+            "requirement_group",
+            group["id"],
+            f"The requirements for {country} {ntype} numbers changed ({TYPES[key].name} is now "
+            "required). This group is no longer eligible; create a new one.",
+            admin=True,
+        )
+    return changed

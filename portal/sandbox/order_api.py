@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from . import orders, vetting
-from .catalogue import GROUP_MANDATORY, requirements_for
+from .catalogue import GROUP_MANDATORY, current_requirements
 from .clock import parse_iso
 from .errors import ApiError, error, fail, not_found
 from .inventory import Number
@@ -27,6 +27,8 @@ def group_problem(sb: Sandbox, group: dict[str, Any], country: str, ntype: str) 
         )
     if group.get("action", "ordering") != "ordering":
         return f"Requirement group {group['id']} is not an ordering group."
+    if group["status"] in ("expired", "no-longer-eligible"):
+        return f"Requirement group {group['id']} is {group['status']}; create a new one."
     if any(not r.get("field_value") for r in group["regulatory_requirements"]):
         return f"Requirement group {group['id']} is not fulfilled (values are missing)."
     return None
@@ -76,7 +78,7 @@ def check_order_items(
             )
             continue
         gid = item.get("requirement_group_id")
-        needs = bool(requirements_for(inv.country, inv.type))
+        needs = bool(current_requirements(sb, inv.country, inv.type))
         if gid:
             group = sb.store.get("group", gid)
             if group is None:

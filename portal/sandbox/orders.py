@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import webhooks
-from .catalogue import requirements_for
+from .catalogue import current_requirements
 from .clock import iso
 from .inventory import Number
 from .state import SANDBOX_USER_ID, Sandbox
@@ -187,7 +187,7 @@ def create_order(
         key = (inv.country, inv.type)
         sub = subs.get(key)
         if sub is None:
-            reqs = requirements_for(inv.country, inv.type)
+            reqs = current_requirements(sb, inv.country, inv.type)
             sub = {
                 "id": sb.new_id(),
                 "order_id": order["id"],

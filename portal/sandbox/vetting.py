@@ -291,6 +291,10 @@ def _review_groups(sb: Sandbox, now: float) -> None:
         if group["status"] == "approved" and any(
             r.get("expires_at") and r["expires_at"] <= now for r in group["regulatory_requirements"]
         ):
+            for req in group["regulatory_requirements"]:
+                if req.get("expires_at") and req["expires_at"] <= now:
+                    req["status"] = "expired"
+                    req["updated_at"] = now
             group["status"] = "expired"
             group["updated_at"] = now
             sb.store.put("group", group)
@@ -305,7 +309,7 @@ def _review_groups(sb: Sandbox, now: float) -> None:
             req["status"] = "declined" if reason else "approved"
             req["updated_at"] = now
             if reason is None:
-                req["expires_at"] = now + 365 * 86400
+                req["expires_at"] = now + sb.config.group_validity_days * 86400
             else:
                 rtype = TYPES_BY_ID.get(req["requirement_id"])
                 reasons.append(f"{rtype.name if rtype else req['requirement_id']}: {reason}")

@@ -62,7 +62,7 @@ def cells(w: World, manager: Any) -> list[Cell]:
         return reverse(name, args=[str(a) for a in args])
 
     order, sub, bulk = w.order.public_id, w.sub_order.public_id, w.bulk.public_id
-    doc, profile = w.document.public_id, w.profile.public_id
+    doc, profile, group = w.document.public_id, w.profile.public_id, w.group.public_id
     other_sub, other_order = w.other_sub_order.public_id, w.other_order.public_id
 
     def upload() -> dict[str, Any]:
@@ -146,6 +146,10 @@ def cells(w: World, manager: Any) -> list[Cell]:
         Cell("download", "get", url("compliance:document-download", doc), TEAM),
         Cell("preview", "get", url("compliance:document-preview", doc), TEAM),
         Cell("profile page", "get", url("compliance:profile", profile), TEAM),
+        Cell("groups list", "get", reverse("compliance:groups"), TEAM),
+        Cell("new group form", "get", reverse("compliance:group-new"), TEAM),
+        Cell("group page", "get", url("compliance:group", group), TEAM),
+        Cell("group correction form", "get", url("compliance:group-edit", group), TEAM),
         # Compliance: actions.
         Cell(
             "save draft",
@@ -194,6 +198,27 @@ def cells(w: World, manager: Any) -> list[Cell]:
             data=lambda: {"sub_order": str(sub)},
         ),
         Cell("submit group", "post", url("compliance:group-submit", w.group.public_id), MANAGER),
+        Cell(
+            "send group for approval",
+            "post",
+            url("compliance:group-request-approval", group),
+            TEAM,
+        ),
+        Cell("approve group", "post", url("compliance:group-approve", group), MANAGER),
+        Cell(
+            "return group",
+            "post",
+            url("compliance:group-reject", group),
+            MANAGER,
+            data=lambda: {"reason": "Use the new address"},
+        ),
+        Cell(
+            "group owner",
+            "post",
+            url("compliance:group-owner", group),
+            TEAM,
+            data=lambda: {"action": "claim"},
+        ),
         # Compliance: A's sub order with B's number.
         Cell(
             "group for B's number under A's sub order",

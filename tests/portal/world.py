@@ -204,6 +204,12 @@ def url_kwargs(world: World) -> dict[str, dict[str, str]]:
         "compliance:profile-group": {"public_id": str(w.profile.public_id)},
         "compliance:group-submit": {"public_id": str(w.group.public_id)},
         "notifications:read": {"public_id": str(w.notification.public_id)},
+        "compliance:group": {"public_id": str(w.group.public_id)},
+        "compliance:group-edit": {"public_id": str(w.group.public_id)},
+        "compliance:group-request-approval": {"public_id": str(w.group.public_id)},
+        "compliance:group-approve": {"public_id": str(w.group.public_id)},
+        "compliance:group-reject": {"public_id": str(w.group.public_id)},
+        "compliance:group-owner": {"public_id": str(w.group.public_id)},
     }
 
 

@@ -232,3 +232,103 @@ def test_an_approved_group_expires_when_a_value_passes_its_validity(api: Api, sa
     assert all(r["expires_at"] for r in approved["regulatory_requirements"])
     sandbox.advance(366 * 86400)
     assert api.ok(api.get(f"/requirement_groups/{group['id']}"))["status"] == "expired"
+
+
+def _approved_group(api: Api, sandbox, country: str, ntype: str, locality: str) -> dict:
+    reqs = api.ok(
+        api.get(
+            "/regulatory_requirements",
+            params={"filter[country_code]": country, "filter[phone_number_type]": ntype},
+        )
+    )["data"][0]
+    values = []
+    for r in reqs["regulatory_requirements"]:
+        if r["field_type"] == "address_id":
+            value = api.address(locality=locality, country_code=country)
+        elif r["field_type"] == "document":
+            value = api.document("passport.pdf")
+        else:
+            value = "Acme AG"
+        values.append({"requirement_id": r["id"], "field_value": value})
+    group = api.ok(
+        api.post(
+            "/requirement_groups",
+            json={
+                "country_code": country,
+                "phone_number_type": ntype,
+                "action": "ordering",
+                "regulatory_requirements": values,
+            },
+        )
+    )
+    api.ok(api.post(f"/requirement_groups/{group['id']}/submit_for_approval"))
+    sandbox.advance(sandbox.configure()["vetting_seconds"] + 1)
+    approved = api.ok(api.get(f"/requirement_groups/{group['id']}"))
+    assert approved["status"] == "approved"
+    return approved
+
+
+def test_the_validity_of_approved_values_is_a_setting_and_expired_values_say_so(
+    api: Api, sandbox
+) -> None:
+    sandbox.configure(group_validity_days=10)
+    group = _approved_group(api, sandbox, "GB", "local", "London")
+    expires = {r["expires_at"] for r in group["regulatory_requirements"]}
+    assert len(expires) == 1
+    sandbox.advance(9 * 86400)
+    assert api.ok(api.get(f"/requirement_groups/{group['id']}"))["status"] == "approved"
+    sandbox.advance(2 * 86400)
+    expired = api.ok(api.get(f"/requirement_groups/{group['id']}"))
+    assert expired["status"] == "expired"
+    assert {r["status"] for r in expired["regulatory_requirements"]} == {"expired"}
+
+
+def test_a_catalogue_change_makes_the_scopes_groups_no_longer_eligible(api: Api, sandbox) -> None:
+    group = _approved_group(api, sandbox, "CH", "local", "Zurich")
+    other = _approved_group(api, sandbox, "CH", "national", "Zurich")
+    before = api.ok(
+        api.get(
+            "/requirements",
+            params={"filter[country_code]": "CH", "filter[phone_number_type]": "local"},
+        )
+    )["data"][0]
+    changed = sandbox.change_catalogue("CH", "local", "business_registration")
+    assert group["id"] in changed["no_longer_eligible"]
+    assert other["id"] not in changed["no_longer_eligible"]
+    # The group reads no-longer-eligible (a named contract deviation) with an admin comment.
+    assert api.ok(api.get(f"/requirement_groups/{group['id']}"))["status"] == "no-longer-eligible"
+    assert api.ok(api.get(f"/requirement_groups/{other['id']}"))["status"] == "approved"
+    comments = api.ok(
+        api.get(
+            "/comments",
+            params={
+                "filter[comment_record_type]": "requirement_group",
+                "filter[comment_record_id]": group["id"],
+            },
+        )
+    )["data"]
+    assert "no longer eligible" in comments[-1]["body"]
+    # The catalogue, new groups and new orders ask for the added requirement.
+    after = api.ok(api.get(f"/requirements/{before['id']}"))["data"]
+    added = changed["requirement_type_id"]
+    assert added not in {t["id"] for t in before["requirement_types"]}
+    assert added in {t["id"] for t in after["requirement_types"]}
+    fresh = api.ok(
+        api.post(
+            "/requirement_groups",
+            json={"country_code": "CH", "phone_number_type": "local", "action": "ordering"},
+        )
+    )
+    assert added in {r["requirement_id"] for r in fresh["regulatory_requirements"]}
+    # Ordering with the old group is refused.
+    number = api.search("CH", "local", 1)[0]
+    refused = api.post(
+        "/number_orders",
+        json={"phone_numbers": [{"phone_number": number, "requirement_group_id": group["id"]}]},
+    )
+    assert refused.status_code == 422
+    assert "no-longer-eligible" in refused.json()["errors"][0]["detail"]
+    # Reset (the fixture does it after each test) puts the catalogue back.
+    sandbox.reset()
+    again = api.ok(api.get(f"/requirements/{before['id']}"))["data"]
+    assert added not in {t["id"] for t in again["requirement_types"]}
