@@ -65,6 +65,8 @@ class Item:
     # The SLA clock, set by ``tick``: the age in words and whether it is over the SLA.
     clock: str = ""
     over_sla: bool = False
+    # Our latest reply on the sub order after this comment arrived, if any.
+    reply: SubOrderComment | None = None
 
     @property
     def assignee(self) -> Any:
@@ -223,12 +225,14 @@ def build(
             continue
         item.arrived = None if arrived == _EPOCH else arrived
         items.append(item.tick(now or timezone.now(), sla()))
-    add_numbers(items)
+    add_details(items)
     return Page(items=items, count=count, page=max(page, 1), page_size=page_size)
 
 
-def add_numbers(items: Iterable[Item]) -> None:
-    """The first number of each comment's sub order and how many it has (one query)."""
+def add_details(items: Iterable[Item]) -> None:
+    """The first number of each comment's sub order and how many it has, and our latest reply
+    there (two queries for a page)."""
+    items = list(items)
     wanted = {i.sub_order.pk for i in items if i.kind != "declined"}
     if not wanted:
         return
@@ -239,10 +243,25 @@ def add_numbers(items: Iterable[Item]) -> None:
         .values("sub_order_id")
         .annotate(first=Min("phone_number"), n=Count("id", output_field=IntegerField()))
     }
+    replies: dict[int, list[SubOrderComment]] = {}
+    for reply in (
+        SubOrderComment.objects.filter(sub_order_id__in=wanted)
+        .exclude(commenter_type="admin")
+        .select_related("author")
+        .defer("body")  # who and when, not what: no decryption
+        .order_by("-telnyx_created_at", "-id")
+    ):
+        replies.setdefault(reply.sub_order_id, []).append(reply)
     for item in items:
+        if item.kind == "declined":
+            continue
         row = found.get(item.sub_order.pk)
-        if item.kind != "declined" and row:
+        if row:
             item.first_number, item.numbers = row["first"], row["n"]
+        for reply in replies.get(item.sub_order.pk, []):
+            if item.arrived and reply.telnyx_created_at and reply.telnyx_created_at > item.arrived:
+                item.reply = reply
+            break
 
 
 def unread_count(subs: QuerySet[SubNumberOrder] | None = None) -> int:

@@ -24,7 +24,7 @@ from portal.telnyx.errors import TelnyxError
 
 
 def _thread(request: HtmxHttpRequest, sub_order: SubNumberOrder, **extra: Any) -> HttpResponse:
-    thread = list(sub_order.comments.order_by("telnyx_created_at"))
+    thread = list(sub_order.comments.select_related("author").order_by("telnyx_created_at"))
     context = {
         "sub_order": sub_order,
         "comments": thread,

@@ -96,7 +96,7 @@ def mark_comment_read(request: HtmxHttpRequest, public_id: str, comment_id: str)
     if not request.htmx:
         return _back(request)
     item = inbox.comment_item(comment).tick(inbox.now(), inbox.sla())
-    inbox.add_numbers([item])
+    inbox.add_details([item])
     context = {
         "item": item,
         "sla_hours": settings.INBOX_SLA_HOURS,
