@@ -147,7 +147,7 @@ def test_reading_the_inbox_changes_nothing(alice_client):
     assert unread.read_at is None
     assert not AuditEntry.objects.filter(action="comments.marked_read").exists()
     html = alice_client.get(URL).content.decode()
-    assert 'data-unread-count="2"' in html  # the nav badge: one comment, one declined number
+    assert 'data-inbox-count="2"' in html  # the nav badge: one comment, one declined number
 
 
 def test_the_list_region_alone_is_returned_for_polling_and_holds_no_field_to_type_in(

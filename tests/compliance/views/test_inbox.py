@@ -34,7 +34,7 @@ def test_marking_one_comment_read_swaps_its_row_and_badge_and_reaches_telnyx_fir
 ):
     comment = admin_comments(declined_sub_order).order_by("telnyx_created_at").first()
     page = alice_client.get(INBOX).content.decode()
-    before = int(page.split('data-unread-count="', 1)[1].split('"', 1)[0])
+    before = int(page.split('data-inbox-count="', 1)[1].split('"', 1)[0])
     assert before >= 2  # the comment and the declined number
     assert read_url(comment) in page
 
@@ -43,7 +43,7 @@ def test_marking_one_comment_read_swaps_its_row_and_badge_and_reaches_telnyx_fir
     html = response.content.decode()
     assert html.lstrip().startswith(f'<li id="inbox-comment-{comment.telnyx_id}"')
     assert 'data-unread="false"' in html and "data-mark-read" not in html
-    assert f'data-unread-count="{before - 1}"' in html and 'hx-swap-oob="true"' in html
+    assert f'data-inbox-count="{before - 1}"' in html and 'hx-swap-oob="true"' in html
     # Telnyx first, for that comment only; then here; audited.
     assert [m["path"] for m in read_marks(sandbox)] == [f"/v2/comments/{comment.telnyx_id}/read"]
     assert comment.telnyx_id not in unread_at_telnyx(sandbox, declined_sub_order)
