@@ -89,7 +89,7 @@ def render(sub_order: Any, key: str, requirement_id: str = "") -> str:
     """The text of template ``key`` for the sub order; KeyError for an unknown template,
     UnknownRequirement for a question about a requirement the sub order does not have."""
     template = TEMPLATES[key]
-    text = dict((t.key, s) for t, s in texts(sub_order))[template.key]
+    text = {t.key: s for t, s in texts(sub_order)}[template.key]
     if not template.needs_requirement:
         return text
     name = dict(requirements(sub_order)).get(requirement_id)
