@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from orders import end_users
 from orders.access import get_order, get_sub_order
 from orders.cancelling import CancelRefused, cancel_sub_order, may_cancel
 from orders.forms import CancelSubOrderForm
@@ -48,6 +49,7 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
         .select_related("number")
         .order_by("-at", "-pk")[:200]
     )
+    end_users.attach([order])
     return {
         "order": order,
         "sub_orders": sub_orders,
