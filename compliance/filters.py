@@ -93,7 +93,7 @@ class InboxFilter(django_filters.FilterSet):
     which the inbox applies to each kind of item itself (``unread_only``)."""
 
     scope = django_filters.ChoiceFilter(
-        choices=SCOPES, method="whose", label="Whose", empty_label=None
+        choices=SCOPES, method="whose", label="Whose", empty_label=None, widget=forms.RadioSelect
     )
     unread = django_filters.BooleanFilter(
         method="keep", label="Unread or open only", widget=forms.CheckboxInput
