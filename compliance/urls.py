@@ -24,6 +24,7 @@ urlpatterns = [
     path("audit/export.csv", records.audit_export, name="audit-export"),
     path("picture/", dashboard.dashboard_page, name="dashboard"),
     path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/list", inbox.inbox_list, name="inbox-list"),
     path(
         "inbox/sub-orders/<uuid:public_id>/comments/<uuid:comment_id>/read",
         inbox.mark_comment_read,

@@ -24,6 +24,7 @@ from compliance.views.privacy import pii_page
 from orders.models import SubNumberOrder, SubOrderComment
 from portal.htmx import HtmxHttpRequest
 from portal.ids import uuid_or_404
+from portal.middleware import passive_poll
 
 
 def _page_number(request: HtmxHttpRequest) -> int:
@@ -48,15 +49,17 @@ def _context(request: HtmxHttpRequest) -> dict[str, Any]:
     now = inbox.now()
     page = inbox.build(subs, filters.unread_only, _page_number(request), now=now)
     query = request.GET.copy()
-    for name in ("part", "page"):
-        query.pop(name, None)
+    query.pop("page", None)
+    query_string = query.urlencode()
+    back = reverse("compliance:inbox") + (f"?{query_string}" if query_string else "")
     return {
         "filters": filters,
         "page": page,
-        "query": query.urlencode(),
+        "query": query_string,
         "sla_hours": settings.INBOX_SLA_HOURS,
         "poll_seconds": settings.PORTAL_LIVE_POLL_SECONDS,
-        "back": request.get_full_path(),
+        # Where a mark-read form without JavaScript comes back to: this page of the inbox.
+        "back": back + ("&" if query_string else "?") + f"page={page.page}",
     }
 
 
@@ -66,10 +69,18 @@ def _context(request: HtmxHttpRequest) -> dict[str, Any]:
 def inbox_page(request: HtmxHttpRequest) -> HttpResponse:
     if not request.user.has_perm(VIEW_PERM):
         raise Http404("Not found")
-    context = _context(request)
-    if request.htmx and request.GET.get("part") == "list":
-        return render(request, "compliance/inbox.html#list", context)
-    return render(request, "compliance/inbox.html", context)
+    return render(request, "compliance/inbox.html", _context(request))
+
+
+@passive_poll  # the list refreshing itself is not the user's activity (P39)
+@login_required
+@require_GET
+@pii_page
+def inbox_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The list region alone, for the page's polling (same filters and page as the page)."""
+    if not request.user.has_perm(VIEW_PERM):
+        raise Http404("Not found")
+    return render(request, "compliance/inbox.html#list", {**_context(request), "polled": True})
 
 
 def _back(request: HtmxHttpRequest) -> HttpResponse:

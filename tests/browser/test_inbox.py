@@ -79,7 +79,10 @@ def test_alice_reads_a_rejection_in_the_inbox_answers_from_a_template_and_marks_
     sandbox.advance(VETTING_SECONDS + 5)
     refresh_order(order)
     rejection = sub_order.comments.get(commenter_type="admin")
-    assert rejection.read_at is None and read_at_telnyx(sandbox, sub_order, rejection.telnyx_id) is None
+    assert (
+        rejection.read_at is None
+        and read_at_telnyx(sandbox, sub_order, rejection.telnyx_id) is None
+    )
 
     watched = open_page()
     page = watched.page

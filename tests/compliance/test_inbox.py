@@ -7,6 +7,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -16,11 +17,13 @@ from compliance import inbox
 from compliance.models import AuditEntry, RequirementType
 from orders.models import NumberStatusChange, OrderedNumber, SubOrderComment
 from tests.compliance.test_work_queue import ADDRESS, DOCUMENT, make_number
+from tests.fixtures.people import signed_in_client
 from tests.orders.factories import bulk_open_orders
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("compliance:inbox")
+LIST = reverse("compliance:inbox-list")
 
 
 @pytest.fixture(autouse=True)
@@ -142,7 +145,7 @@ def test_reading_the_inbox_changes_nothing(alice_client):
     unread = comment(number, "Please fix", hours_ago=1)
     for _ in range(2):
         assert alice_client.get(URL).status_code == 200
-        assert alice_client.get(URL, {"part": "list"}, HTTP_HX_REQUEST="true").status_code == 200
+        assert alice_client.get(LIST, HTTP_HX_REQUEST="true").status_code == 200
     unread.refresh_from_db()
     assert unread.read_at is None
     assert not AuditEntry.objects.filter(action="comments.marked_read").exists()
@@ -150,21 +153,35 @@ def test_reading_the_inbox_changes_nothing(alice_client):
     assert 'data-inbox-count="2"' in html  # the nav badge: one comment, one declined number
 
 
-def test_the_list_region_alone_is_returned_for_polling_and_holds_no_field_to_type_in(
-    alice_client,
-):
+def test_the_list_region_alone_is_polled_and_holds_no_field_to_type_in(alice_client):
     comment(make_number(), "Please fix", hours_ago=1)
-    response = alice_client.get(URL, {"part": "list", "scope": "everyone"}, HTTP_HX_REQUEST="true")
+    page = alice_client.get(URL, {"scope": "mine", "unread": "on"}).content.decode()
+    assert f'hx-get="{LIST}?scope=mine&amp;unread=on&amp;page=1"' in page
+    response = alice_client.get(LIST, {"scope": "everyone"}, HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert html.lstrip().startswith('<div id="inbox-list" data-live')
-    assert 'hx-trigger="every 15s, live:refresh"' in html
+    assert 'hx-trigger="every 15s, live:refresh"' in html and "Please fix" in html
     assert "<textarea" not in html and "<select" not in html and 'type="text"' not in html
     assert "Filter the inbox" not in html
     assert 'id="inbox-badge"' in html and 'hx-swap-oob="true"' in html
 
 
+def test_p39_the_inbox_polling_does_not_keep_an_unattended_session_alive(settings, alice):
+    idle = timedelta(seconds=settings.SESSION_IDLE_TIMEOUT)
+    with time_machine.travel("2026-01-05 09:00:00Z", tick=False) as clock:
+        client = signed_in_client(alice)
+        client.get(URL)
+        for _ in range(3):
+            clock.shift(idle / 3 - timedelta(seconds=1))
+            assert client.get(LIST, headers={"HX-Request": "true"}).status_code == 200
+        clock.shift(timedelta(seconds=10))
+        response = client.get(LIST, headers={"HX-Request": "true"})
+    assert "HX-Redirect" in response
+
+
 def test_people_without_a_role_get_no_inbox(olga_client):
     assert olga_client.get(URL).status_code == 404
+    assert olga_client.get(LIST).status_code == 404
     assert "Inbox" not in olga_client.get(reverse("home")).content.decode()
 
 

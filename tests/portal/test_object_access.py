@@ -163,13 +163,7 @@ def cells(w: World, manager: Any) -> list[Cell]:
         ),
         # The inbox (its list is the whole team's) and its read marks, mirrored to Telnyx.
         Cell("inbox", "get", reverse("compliance:inbox"), TEAM),
-        Cell(
-            "inbox list",
-            "get",
-            reverse("compliance:inbox") + "?part=list",
-            TEAM,
-            headers=HTMX,
-        ),
+        Cell("inbox list", "get", reverse("compliance:inbox-list"), TEAM, headers=HTMX),
         Cell(
             "mark a comment read from the inbox",
             "post",
