@@ -135,6 +135,8 @@ def test_a_reply_names_the_portal_user_in_the_thread_and_the_inbox(
     assert "Telnyx Number Ops" in html  # admin comments keep their commenter
     inbox = alice_client.get(INBOX).content.decode()
     assert "Answered by <span data-writer>alice (via portal)</span>" in inbox
+    order_page = alice_client.get(declined_sub_order.number_order.get_absolute_url())
+    assert "<strong data-writer>alice (via portal)</strong>" in order_page.content.decode()
     # A comment the sync brings from elsewhere (no portal author) keeps Telnyx's commenter.
     SubOrderComment.objects.create(
         telnyx_id=str(uuid.uuid4()),
