@@ -178,8 +178,13 @@ SOURCES: list[Source] = [
 ]
 
 
-def _union(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> QuerySet[Any]:
-    first, *rest = (source.rows(subs, unread_only) for source in SOURCES)
+def _union(
+    subs: QuerySet[SubNumberOrder] | None, unread_only: bool, counting: bool = False
+) -> QuerySet[Any]:
+    parts = [source.rows(subs, unread_only) for source in SOURCES]
+    if counting:  # the id alone: no "arrived" (a subquery per declined number) to compute
+        parts = [part.values_list("item") for part in parts]
+    first, *rest = parts
     return first.union(*rest, all=True) if rest else first
 
 
@@ -208,7 +213,7 @@ def build(
 ) -> Page:
     """Page ``page`` of the inbox over ``subs`` (None: every sub order), unread first."""
     union = _union(subs, unread_only)
-    count = union.count()
+    count = _union(subs, unread_only, counting=True).count()
     offset = (max(page, 1) - 1) * page_size
     rows = list(union.order_by("-unread", "-arrived", "kind", "-item")[offset : offset + page_size])
     by_kind: dict[str, list[int]] = {}
@@ -266,7 +271,7 @@ def add_details(items: Iterable[Item]) -> None:
 
 def unread_count(subs: QuerySet[SubNumberOrder] | None = None) -> int:
     """Unread comments plus open declined numbers: the nav badge (one query)."""
-    return _union(subs, True).count()
+    return _union(subs, True, counting=True).count()
 
 
 def sla() -> timedelta:
