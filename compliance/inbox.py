@@ -6,15 +6,16 @@ requirement(s) (open until the value is corrected: it cannot be "read" away). Un
 items come first, then the newest. Each item carries the record it belongs to, the sub order's
 assignee and its age (the SLA clock).
 
-The list is one SQL ``UNION`` of a few narrow columns per source (kind, id, sub order, unread,
-arrived), ordered and sliced in the database; the page's rows are then loaded with one query per
-source and one for the sub orders' numbers. So a page costs the same number of queries at
-10,000 orders as at 100.
+The list is one SQL ``UNION`` of a few narrow columns per source (kind, id, unread, arrived),
+ordered and sliced in the database; the page's rows are then loaded with one query per source,
+and one each for the sub orders' numbers and our replies. So a page costs the same number of
+queries at 10,000 orders as at 100.
 
 Extension point: each kind of item is a ``Source`` in ``SOURCES``. Requirement-group comments
 are not mirrored yet; when they are, add a ``Source`` whose ``rows`` yields the same columns
-(``kind``, ``item``, ``sub``, ``unread``, ``arrived``; ``sub`` may be NULL) and whose ``load``
-returns items for a page's ids, and append it to ``SOURCES``.
+(``kind``, ``item``, ``unread``, ``arrived``: see ``_columns``) and whose ``load`` returns items
+for a page's ids, give ``Item`` the group it belongs to, and the row partial of
+``templates/compliance/inbox.html`` a branch naming it.
 """
 
 from __future__ import annotations
@@ -97,15 +98,14 @@ class Source:
     load: Callable[[list[int]], dict[int, Item]]
 
 
-def _columns(qs: QuerySet[Any], kind: str, unread: Any, arrived: Any, sub: str) -> QuerySet[Any]:
+def _columns(qs: QuerySet[Any], kind: str, unread: Any, arrived: Any) -> QuerySet[Any]:
     """The UNION's columns, all annotations so every source lists them in the same order."""
     return qs.annotate(
         kind=Value(kind, output_field=CharField()),
         item=F("pk"),
-        sub=F(sub),
         unread=unread,
         arrived=Coalesce(arrived, Value(_EPOCH), output_field=DateTimeField()),
-    ).values_list("kind", "item", "sub", "unread", "arrived")
+    ).values_list("kind", "item", "unread", "arrived")
 
 
 def _comment_rows(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> QuerySet[Any]:
@@ -115,7 +115,7 @@ def _comment_rows(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> Q
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
-    return _columns(qs, "comment", unread, F("telnyx_created_at"), "sub_order_id")
+    return _columns(qs, "comment", unread, F("telnyx_created_at"))
 
 
 def _declined_rows(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> QuerySet[Any]:
@@ -127,7 +127,7 @@ def _declined_rows(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> 
         qs = qs.filter(sub_order__in=subs)
     arrived = Coalesce(_changed_to(EXCEPTION), F("sub_order__telnyx_updated_at"), F("created_at"))
     always = Value(True, output_field=BooleanField())
-    return _columns(qs, "declined", always, arrived, "sub_order_id")
+    return _columns(qs, "declined", always, arrived)
 
 
 _WITH_SUB = ("sub_order__number_order", "sub_order__assignee")
@@ -217,14 +217,14 @@ def build(
     offset = (max(page, 1) - 1) * page_size
     rows = list(union.order_by("-unread", "-arrived", "kind", "-item")[offset : offset + page_size])
     by_kind: dict[str, list[int]] = {}
-    for kind, item, _sub, _unread, _arrived in rows:
+    for kind, item, _unread, _arrived in rows:
         by_kind.setdefault(kind, []).append(item)
     loaded = {
         source.kind: source.load(by_kind[source.kind]) if by_kind.get(source.kind) else {}
         for source in SOURCES
     }
     items = []
-    for kind, item_id, _sub, _unread, arrived in rows:
+    for kind, item_id, _unread, arrived in rows:
         item = loaded[kind].get(item_id)
         if item is None:  # deleted between the two queries
             continue
