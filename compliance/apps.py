@@ -26,6 +26,11 @@ class ComplianceConfig(AppConfig):
             post_save.connect(
                 blind_index.on_save, sender=label, dispatch_uid=f"compliance.index.{label}"
             )
+        # Order titles and lists name the end user; orders does not import compliance.
+        from compliance.end_users import names_for_orders
+        from orders import end_users
+
+        end_users.register(names_for_orders)
         # Pillow refuses anything above twice this as a decompression bomb (P28); intake also
         # checks the exact limit from the header before decoding.
         Image.MAX_IMAGE_PIXELS = settings.DOCUMENT_MAX_PIXELS

@@ -33,11 +33,12 @@ def unread(sub_order: Any) -> list[SubOrderComment]:
     )
 
 
-def _store(sub_order: Any, remote: Any) -> SubOrderComment:
+def _store(sub_order: Any, remote: Any, author: Any = None) -> SubOrderComment:
     comment, _ = SubOrderComment.objects.update_or_create(
         telnyx_id=str(remote.id),
         defaults={
             "sub_order": sub_order,
+            "author": author,
             "body": remote.body or "",
             "commenter": getattr(remote, "commenter", "") or "",
             "commenter_type": getattr(remote, "commenter_type", "") or "user",
@@ -50,24 +51,44 @@ def _store(sub_order: Any, remote: Any) -> SubOrderComment:
 
 def mark_read(sub_order: Any, user: Any, request: Any = None) -> int:
     """Mark every unread admin comment read at Telnyx, then locally; return how many."""
+    return _mark(sub_order, unread(sub_order), user, request)
+
+
+def mark_one_read(comment: SubOrderComment, user: Any, request: Any = None) -> int:
+    """Mark one admin comment read at Telnyx, then locally (1), or say it was not needed (0)."""
+    if not comment.is_unread:
+        return 0
+    return _mark(comment.sub_order, [comment], user, request)
+
+
+def _mark(sub_order: Any, comments: list[SubOrderComment], user: Any, request: Any = None) -> int:
     from portal.telnyx import get_client
     from portal.telnyx.errors import TelnyxError
 
     client = get_client()
-    marked = 0
-    for comment in unread(sub_order):
+    marked = []
+    for comment in comments:
         try:
             remote = client.mark_comment_read(comment.telnyx_id)
         except TelnyxError:
             logger.warning("marking comment %s read failed", comment.telnyx_id, exc_info=True)
             continue
         read_at = getattr(remote, "read_at", None) or timezone.now()
-        marked += SubOrderComment.objects.filter(pk=comment.pk, read_at__isnull=True).update(
+        if SubOrderComment.objects.filter(pk=comment.pk, read_at__isnull=True).update(
             read_at=read_at
-        )
+        ):
+            comment.read_at = read_at
+            marked.append(comment.telnyx_id)
     if marked:
-        record(user, "comments.marked_read", sub_order, request=request, count=marked)
-    return marked
+        record(
+            user,
+            "comments.marked_read",
+            sub_order,
+            request=request,
+            count=len(marked),
+            comments=marked,
+        )
+    return len(marked)
 
 
 def reply(sub_order: Any, user: Any, body: str, request: Any = None) -> SubOrderComment:
@@ -75,7 +96,7 @@ def reply(sub_order: Any, user: Any, body: str, request: Any = None) -> SubOrder
     from portal.telnyx import get_client
 
     remote = get_client().create_comment("sub_number_order", sub_order.telnyx_id, body)
-    comment = _store(sub_order, remote)
+    comment = _store(sub_order, remote, author=user if user.is_authenticated else None)
     record(user, "telnyx.comment_posted", sub_order, request=request, comment=comment.telnyx_id)
     return comment
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import django_countries
 import django_filters
 from django import forms
 from django.contrib.auth import get_user_model
@@ -12,6 +13,7 @@ from django_countries import countries
 
 from compliance.models import AuditEntry, RequirementGroupLink, Submission
 from orders.forms import PHONE_NUMBER_TYPES
+from orders.models import SubNumberOrder
 
 
 def people(request: Any) -> QuerySet[Any]:
@@ -131,3 +133,52 @@ class GroupFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return super().filter_queryset(queryset).order_by("-created_at", "-pk")
+
+
+SCOPES = [("mine", "Mine"), ("unassigned", "Unassigned"), ("everyone", "Everyone")]
+
+
+class InboxFilter(django_filters.FilterSet):
+    """The inbox's filters, on the sub orders its items belong to (``qs``) plus "unread only",
+    which the inbox applies to each kind of item itself (``unread_only``)."""
+
+    scope = django_filters.ChoiceFilter(
+        choices=SCOPES, method="whose", label="Whose", empty_label=None, widget=forms.RadioSelect
+    )
+    unread = django_filters.BooleanFilter(
+        method="keep", label="Unread or open only", widget=forms.CheckboxInput
+    )
+    country = django_filters.ChoiceFilter(
+        field_name="country_code", label="Country", choices=[], empty_label="All"
+    )
+
+    class Meta:
+        model = SubNumberOrder
+        fields: list[str] = []
+
+    def __init__(self, *args: Any, countries: list[str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        names = dict(django_countries.countries)
+        self.filters["country"].extra["choices"] = [
+            (code, f"{names.get(code, code)} ({code})") for code in countries or []
+        ]
+
+    def whose(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if value == "mine":
+            return queryset.filter(assignee=self.request.user)
+        if value == "unassigned":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+    def keep(self, queryset: QuerySet[Any], name: str, value: Any) -> QuerySet[Any]:
+        return queryset
+
+    @property
+    def unread_only(self) -> bool:
+        return bool(self.is_valid() and self.form.cleaned_data.get("unread"))
+
+    @property
+    def narrows(self) -> bool:
+        """Whether the sub orders are filtered at all (else the inbox skips the subquery)."""
+        data = self.form.cleaned_data if self.is_valid() else {}
+        return data.get("scope") in ("mine", "unassigned") or bool(data.get("country"))

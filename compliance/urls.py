@@ -8,6 +8,7 @@ from compliance.views import (
     deadlines,
     documents,
     groups,
+    inbox,
     owners,
     profiles,
     records,
@@ -23,6 +24,18 @@ urlpatterns = [
     path("audit/", records.audit_list, name="audit"),
     path("audit/export.csv", records.audit_export, name="audit-export"),
     path("picture/", dashboard.dashboard_page, name="dashboard"),
+    path("inbox/", inbox.inbox_page, name="inbox"),
+    path("inbox/list", inbox.inbox_list, name="inbox-list"),
+    path(
+        "inbox/sub-orders/<uuid:public_id>/comments/<uuid:comment_id>/read",
+        inbox.mark_comment_read,
+        name="inbox-comment-read",
+    ),
+    path(
+        "inbox/sub-orders/<uuid:public_id>/read",
+        inbox.mark_sub_order_read,
+        name="inbox-sub-order-read",
+    ),
     path("sub-orders/<uuid:public_id>/", requirements.sub_order_page, name="sub-order"),
     path(
         "sub-orders/<uuid:public_id>/requirements",

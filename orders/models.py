@@ -370,6 +370,15 @@ class SubOrderComment(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
     telnyx_created_at = models.DateTimeField(null=True, blank=True)
     telnyx_updated_at = models.DateTimeField(null=True, blank=True)
+    # The portal user who wrote it (our replies and extension requests): Telnyx only knows the
+    # API account. Empty for comments written anywhere else; the sync never touches it.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["telnyx_created_at", "id"]
@@ -380,6 +389,15 @@ class SubOrderComment(models.Model):
     @property
     def is_unread(self) -> bool:
         return self.commenter_type == "admin" and self.read_at is None
+
+    @property
+    def written_by(self) -> str:
+        """Who the thread and the inbox name as its writer (load ``author`` with the row)."""
+        if self.author_id is not None and self.author is not None:
+            return f"{self.author.get_username()} (via portal)"
+        if self.commenter_type == "admin":
+            return "Telnyx Number Ops"
+        return self.commenter or "Us"
 
 
 class NumberReservation(models.Model):

@@ -130,6 +130,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "compliance.context_processors.inbox",
             ],
         },
     },
@@ -427,6 +428,8 @@ ORDERS_SYNC_ACTIVE_SECONDS = env.int("ORDERS_SYNC_ACTIVE_SECONDS", default=30)
 # Pages that show statuses (work queue, order, sub order) refresh their status regions this
 # often (seconds) while the tab is visible.
 PORTAL_LIVE_POLL_SECONDS = env.int("PORTAL_LIVE_POLL_SECONDS", default=15)
+# The inbox highlights an unread comment or an open declined requirement older than this.
+INBOX_SLA_HOURS = env.int("INBOX_SLA_HOURS", default=24)
 ORDERS_SYNC_CONCURRENCY = env.int("ORDERS_SYNC_CONCURRENCY", default=8)
 ORDERS_SYNC_BATCH_SIZE = env.int("ORDERS_SYNC_BATCH_SIZE", default=5000)
 # Read pending numbers through the per-country list when that takes fewer calls than one GET

@@ -9,17 +9,25 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from orders import end_users
 from orders.access import get_order, get_sub_order
 from orders.cancelling import CancelRefused, cancel_sub_order, may_cancel
 from orders.forms import CancelSubOrderForm
 from orders.intents import SAVED_NOT_SENT
-from orders.models import NumberOrder, NumberStatusChange, PlacingState, SyncRun
+from orders.models import (
+    NumberOrder,
+    NumberStatusChange,
+    PlacingState,
+    SubOrderComment,
+    SyncRun,
+)
 from orders.placing import PlacingRefused, approve, waiting_for_broker
 from orders.selection import SelectedNumber, Selection, SelectionFull
 from orders.sync import refresh_order
@@ -38,7 +46,7 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
         last_synced = max(checked, last_synced) if last_synced else checked
     sub_orders = list(
         order.sub_orders.select_related("assignee", "number_order").prefetch_related(
-            "numbers", "comments"
+            "numbers", Prefetch("comments", SubOrderComment.objects.select_related("author"))
         )
     )
     for sub in sub_orders:
@@ -48,6 +56,7 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
         .select_related("number")
         .order_by("-at", "-pk")[:200]
     )
+    end_users.attach([order])
     return {
         "order": order,
         "sub_orders": sub_orders,

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.vary import vary_on_headers
 
-from orders import exports
+from orders import end_users, exports
 from orders.access import visible_orders
 from orders.filters import NumberFilter, OrderFilter
 from orders.listing import page_rows, state_counts
@@ -33,6 +33,8 @@ def order_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = OrderFilter(request.GET, queryset=base, request=request)
     paginator = Paginator(page_rows(filterset.qs), int(settings.ORDERS_LIST_PAGE_SIZE))
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    end_users.attach(page.object_list)
     context = {
         "filter": filterset,
         "form": filterset.form,

@@ -235,8 +235,11 @@ def test_a_declined_name_is_shown_with_the_reason_corrected_and_approved(
     assert len(sandbox.requests(path="/v2/comments", method="POST")) == 1
     # Reading changed nothing; marking read is her explicit POST, sent to Telnyx first.
     assert not [r for r in sandbox.requests(method="PATCH") if r["path"].endswith("/read")]
+    unread_badge = page.locator("[data-comments-unread]")
+    expect(unread_badge).to_have_text("1 unread")
     thread.get_by_role("button", name=re.compile("Mark as read")).click()
     expect(from_telnyx).not_to_have_class(re.compile(r"\bunread\b"))
+    expect(unread_badge).to_have_count(0)  # the heading's count drops in place, no reload
     expect(thread.get_by_role("button", name=re.compile("Mark as read"))).to_have_count(0)
     assert [r for r in sandbox.requests(method="PATCH") if r["path"].endswith("/read")]
     assert not sub_order.comments.filter(commenter_type="admin", read_at__isnull=True).exists()

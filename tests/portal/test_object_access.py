@@ -166,6 +166,28 @@ def cells(w: World, manager: Any) -> list[Cell]:
             TEAM,
             headers=HTMX,
         ),
+        # The inbox (its list is the whole team's) and its read marks, mirrored to Telnyx.
+        Cell("inbox", "get", reverse("compliance:inbox"), TEAM),
+        Cell("inbox list", "get", reverse("compliance:inbox-list"), TEAM, headers=HTMX),
+        Cell(
+            "mark a comment read from the inbox",
+            "post",
+            url("compliance:inbox-comment-read", sub, w.comment.telnyx_id),
+            TEAM,
+            headers=HTMX,
+        ),
+        Cell(
+            "mark a comment read from the inbox, without JavaScript",
+            "post",
+            url("compliance:inbox-comment-read", sub, w.comment.telnyx_id),
+            TEAM,
+        ),
+        Cell(
+            "mark a sub order's comments read from the inbox",
+            "post",
+            url("compliance:inbox-sub-order-read", sub),
+            TEAM,
+        ),
         Cell(
             "retry submission",
             "post",
@@ -218,6 +240,15 @@ def cells(w: World, manager: Any) -> list[Cell]:
             url("compliance:group-owner", group),
             TEAM,
             data=lambda: {"action": "claim"},
+        ),
+        # Compliance: A's sub order with B's comment.
+        Cell(
+            "mark B's comment read under A's sub order",
+            "post",
+            url("compliance:inbox-comment-read", sub, w.other_comment.telnyx_id),
+            NOBODY,
+            headers=HTMX,
+            must_404=TEAM,
         ),
         # Compliance: A's sub order with B's number.
         Cell(

@@ -64,6 +64,8 @@ class World:
     other_sub_order: SubNumberOrder
     other_number: OrderedNumber
     extra: dict[str, Model] = field(default_factory=dict)
+    # An admin comment on staff B's sub order (A's sub order with B's comment: out of scope).
+    other_comment: SubOrderComment | None = None
 
     def objects(self) -> list[Model]:
         """Every object of A's, for the admin's per-object pages."""
@@ -138,6 +140,13 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
         commenter="Telnyx",
         commenter_type="admin",
     )
+    other_comment = SubOrderComment.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        sub_order=other_number.sub_order,
+        body="Please send the ID card.",
+        commenter="Telnyx",
+        commenter_type="admin",
+    )
     event = WebhookEvent.objects.create(
         event_id=str(uuid.uuid4()),
         event_type="number_order.complete",
@@ -175,6 +184,7 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
         other_sub_order=other_number.sub_order,
         other_number=other_number,
         extra=extra,
+        other_comment=other_comment,
     )
 
 
@@ -197,6 +207,11 @@ def url_kwargs(world: World) -> dict[str, dict[str, str]]:
         "compliance:requirement-form": {"public_id": str(w.sub_order.public_id)},
         "compliance:comments": {"public_id": str(w.sub_order.public_id)},
         "compliance:request-extension": {"public_id": str(w.sub_order.public_id)},
+        "compliance:inbox-comment-read": {
+            "public_id": str(w.sub_order.public_id),
+            "comment_id": w.comment.telnyx_id,
+        },
+        "compliance:inbox-sub-order-read": {"public_id": str(w.sub_order.public_id)},
         "compliance:submission-retry": {"public_id": str(w.submission.public_id)},
         "compliance:document-download": {"public_id": str(w.document.public_id)},
         "compliance:document-preview": {"public_id": str(w.document.public_id)},

@@ -8,27 +8,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from compliance.models import AuditEntry, SubmissionPolicy
-from orders.sync import refresh_sub_order
-from tests.compliance.helpers import form_data, submit, upload
+from compliance.models import AuditEntry
 from tests.fixtures.people import signed_in_client
 
 pytestmark = [pytest.mark.django_db, pytest.mark.integration]
-
-
-@pytest.fixture
-def declined_sub_order(
-    sandbox, de_sub_order, alice_client, eager_celery, django_capture_on_commit_callbacks
-):
-    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
-    document_id = upload(alice_client, de_sub_order)
-    with django_capture_on_commit_callbacks(execute=True):
-        submit(alice_client, de_sub_order, form_data(de_sub_order, document_id, name="REJECT Co"))
-    sandbox.advance(5)
-    refresh_sub_order(de_sub_order)
-    assert de_sub_order.comments.filter(commenter_type="admin", read_at__isnull=True).exists()
-    sandbox.clear_requests()
-    return de_sub_order
 
 
 def read_marks(sandbox) -> list:
@@ -49,7 +32,7 @@ def test_opening_the_thread_changes_nothing_here_or_at_telnyx(
     sandbox, declined_sub_order, alice_client
 ):
     page_url = reverse("compliance:sub-order", args=[declined_sub_order.public_id])
-    assert "data-unread" in alice_client.get(page_url).content.decode()
+    assert "data-comments-unread" in alice_client.get(page_url).content.decode()
     url = reverse("compliance:comments", args=[declined_sub_order.public_id])
     at_telnyx = unread_at_telnyx(sandbox, declined_sub_order)
     assert at_telnyx
@@ -64,7 +47,7 @@ def test_opening_the_thread_changes_nothing_here_or_at_telnyx(
     assert admin.filter(read_at__isnull=True).count() == admin.count()
     assert read_marks(sandbox) == []
     assert unread_at_telnyx(sandbox, declined_sub_order) == at_telnyx
-    assert "data-unread" in alice_client.get(page_url).content.decode()
+    assert "data-comments-unread" in alice_client.get(page_url).content.decode()
     assert not AuditEntry.objects.filter(action="comments.marked_read").exists()
 
 
@@ -89,7 +72,7 @@ def test_p36_marking_read_is_a_post_with_csrf_that_reaches_telnyx_first(
     assert unread_at_telnyx(sandbox, declined_sub_order) == []
     assert AuditEntry.objects.filter(action="comments.marked_read").count() == 1
     page_url = reverse("compliance:sub-order", args=[declined_sub_order.public_id])
-    assert "data-unread" not in client.get(page_url).content.decode()
+    assert "data-comments-unread" not in client.get(page_url).content.decode()
     # Nothing left to mark: a second POST sends nothing.
     client.post(read_url, headers={"HX-Request": "true", "X-CSRFToken": token})
     assert len(read_marks(sandbox)) == admin.count()
