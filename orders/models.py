@@ -513,3 +513,24 @@ class SubOrdersReport(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.GENERATING)
+
+
+class GroupNeed(models.Model):
+    """A (country, number type) Telnyx refused to order without a requirement group (10015).
+
+    Learnt at placing, so the next review warns even where the configured list is silent."""
+
+    country_code = models.CharField(max_length=2)
+    phone_number_type = models.CharField(max_length=32)
+    learnt_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "phone_number_type"], name="orders_one_group_need"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code} {self.phone_number_type} needs a requirement group"
