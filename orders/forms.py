@@ -382,3 +382,29 @@ class ReportRequestForm(forms.Form):
         if start and end and end < start:
             raise forms.ValidationError("“Created until” is before “Created from”.")
         return data
+
+
+class UseGroupForm(forms.Form):
+    """Apply an approved requirement group to a pending sub order or one of its numbers."""
+
+    ALL = "all"
+
+    group = forms.ChoiceField(label="Requirement group")
+    target = forms.ChoiceField(label="Apply to")
+
+    def __init__(
+        self,
+        *args: Any,
+        groups: Iterable[tuple[str, str]] = (),
+        numbers: Iterable[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["group"]).choices = [
+            ("", "Choose a requirement group"),
+            *groups,
+        ]
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
+            (self.ALL, "Every number of this sub order"),
+            *numbers,
+        ]
