@@ -24,16 +24,10 @@ def _url(sub) -> str:
 
 
 def _attach_posts(sandbox) -> list[dict]:
-    return [
-        r
-        for r in sandbox.requests(method="POST")
-        if r["path"].endswith("/requirement_group")
-    ]
+    return [r for r in sandbox.requests(method="POST") if r["path"].endswith("/requirement_group")]
 
 
-def test_a_group_is_applied_to_a_pending_sub_order_through_the_outbox(
-    sandbox, alice, alice_client
-):
+def test_a_group_is_applied_to_a_pending_sub_order_through_the_outbox(sandbox, alice, alice_client):
     order = place_now(alice, sandbox, [("DE", "local", 2)])
     sub = order.sub_orders.get()
     assert sub.status == "pending"
