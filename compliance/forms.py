@@ -227,6 +227,15 @@ class RequirementForm(forms.Form):
 
     # --- conversions -----------------------------------------------------------------------
 
+    def address_parts(self, section: dict[str, Any]) -> dict[str, str]:
+        """The address a valid form holds for ``section`` (saved or typed), saving nothing."""
+        name = section["name"]
+        saved = self.cleaned_data.get(f"{name}__saved")
+        if saved is not None:
+            return {k: str(v or "") for k, v in (saved.fields or {}).items()}
+        parts = {p: (self.cleaned_data.get(f"{name}__{p}") or "").strip() for p in ADDRESS_LABELS}
+        return parts if any(parts.values()) else {}
+
     def draft_data(self) -> dict[str, str]:
         """The raw values of this form's own fields, for saving a draft."""
         data = {}
