@@ -244,3 +244,30 @@ def sync_groups() -> int:
             continue
         count += 1
     return count
+
+
+def usage(profile_list: list[ComplianceProfile]) -> dict[int, list[Any]]:
+    """Per profile id, the sub orders its requirement groups were applied to (whole sub orders
+    or some of their numbers), from the group's own record and from attachments made from the
+    orders pages."""
+    from orders.models import GroupAttachment, OrderedNumber, SubNumberOrder
+
+    links = list(RequirementGroupLink.objects.filter(profile__in=profile_list))
+    targets = {str(t) for link in links for t in link.attached_to}
+    subs = {str(s.public_id): s for s in SubNumberOrder.objects.filter(public_id__in=targets)}
+    for number in OrderedNumber.objects.filter(public_id__in=targets).select_related("sub_order"):
+        if number.sub_order is not None:
+            subs[str(number.public_id)] = number.sub_order
+    done = GroupAttachment.objects.filter(group__in=links, state=GroupAttachment.State.DONE)
+    out: dict[int, dict[int, Any]] = {}
+    for link in links:
+        found = out.setdefault(link.profile_id, {})
+        for target in link.attached_to:
+            sub = subs.get(str(target))
+            if sub is not None:
+                found[sub.pk] = sub
+    for attachment in done.select_related("sub_order", "group"):
+        out.setdefault(attachment.group.profile_id, {})[attachment.sub_order.pk] = (
+            attachment.sub_order
+        )
+    return {pid: list(found.values()) for pid, found in out.items()}

@@ -65,6 +65,9 @@ def profile_list(request: HtmxHttpRequest) -> HttpResponse:
         ComplianceProfile.objects.prefetch_related("requirement_groups"),
         key=lambda p: p.name.casefold(),
     )
+    used = profiles.usage(profiles_list)
+    for profile in profiles_list:
+        profile.used_on = used.get(profile.pk, [])  # type: ignore[attr-defined]
     return render(request, "compliance/profiles.html", {"profiles": profiles_list})
 
 

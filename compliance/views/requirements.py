@@ -183,7 +183,7 @@ def requirement_form(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
             try:
                 submission = submissions.create_submission(
                     sub_order,
-                    form.values(user=request.user, label=f"Sub order {sub_order.telnyx_id[:8]}"),
+                    form.values(user=request.user),
                     request.user,
                     number=number,
                     request=request,
