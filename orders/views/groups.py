@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
+from compliance.views.privacy import pii_page
 from orders import group_attach, group_needs
 from orders.access import get_order, get_sub_order
 from orders.forms import UseGroupForm
@@ -19,6 +20,7 @@ FILL_PERM = "compliance.add_submission"
 
 
 @login_required
+@pii_page  # groups are named after their profile (P51)
 def use_group(request: HtmxHttpRequest, public_id: str, sub_id: str) -> HttpResponse:
     order = get_order(request.user, public_id)
     sub = get_sub_order(request.user, order, sub_id)
@@ -26,8 +28,11 @@ def use_group(request: HtmxHttpRequest, public_id: str, sub_id: str) -> HttpResp
         raise PermissionDenied
     links = {str(link.public_id): link for link in group_attach.fitting_for(sub)}
     numbers = {str(n.public_id): n for n in sub.numbers.filter(status="pending")}
+    # "Use requirement group for this number" links preselect that number.
+    preselected = request.GET.get("number", "")
     form = UseGroupForm(
         request.POST or None,
+        initial={"target": preselected} if preselected in numbers else None,
         groups=[(pid, group_needs.group_label(link)) for pid, link in links.items()],
         numbers=[(pid, f"Only {n.phone_number}") for pid, n in numbers.items()],
     )

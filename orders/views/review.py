@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from compliance.views.privacy import pii_page
 from orders import group_needs
 from orders import review as review_logic
 from orders.forms import PlaceOrderForm
@@ -39,6 +40,7 @@ def _current_reservation(request: HtmxHttpRequest) -> NumberReservation | None:
 
 @login_required
 @permission_required(PERM, raise_exception=True)
+@pii_page  # the requirement groups offered are named after their profile (P51)
 def review(request: HtmxHttpRequest) -> HttpResponse:
     selection = Selection(request.session)
     built = review_logic.build_review(selection) if len(selection) else None

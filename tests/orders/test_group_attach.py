@@ -65,6 +65,11 @@ def test_a_group_can_be_applied_to_one_number_only(sandbox, alice, alice_client)
     sub = order.sub_orders.get()
     first, second = sub.numbers.order_by("phone_number")
     link = approved_group(sandbox, alice, "DE", "local")
+    # The sub order's requirements page links each pending number to the form, preselected.
+    page = alice_client.get(reverse("compliance:sub-order", args=[sub.public_id])).content
+    assert f"{_url(sub)}?number={first.public_id}".encode() in page
+    form = alice_client.get(f"{_url(sub)}?number={first.public_id}").content.decode()
+    assert f'<option value="{first.public_id}" selected>' in form
     sandbox.clear_requests()
     alice_client.post(_url(sub), {"group": str(link.public_id), "target": str(first.public_id)})
     row = GroupAttachment.objects.get()

@@ -78,7 +78,9 @@ def test_the_chosen_group_is_sent_with_its_numbers_and_kept_on_the_intent(
     link = approved_group(sandbox, alice)
     ch = pick_numbers(alice_client, 2, country_code="CH", phone_number_type="local")
     de = pick_numbers(alice_client, 1, country_code="DE", phone_number_type="local")
-    html = alice_client.get(reverse("orders:review")).content.decode()
+    response = alice_client.get(reverse("orders:review"))
+    html = response.content.decode()
+    assert "no-store" in response["Cache-Control"]  # names a profile: never cached (P51)
     assert "Requirement group for the CH local numbers" in html
     assert f'value="{link.public_id}"' in html and "Muster AG" in html
     intent = review_intent(alice_client)
