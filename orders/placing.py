@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
@@ -26,9 +27,9 @@ from orders.intents import (
 )
 from orders.mirror import requirement_states
 from orders.models import ChangeSource, NumberOrder, OrderedNumber
-from orders.selection import Selection, totals
+from orders.selection import SelectedNumber, Selection, totals
 from orders.timestamps import parse_ts
-from portal import outbox
+from portal import audit, outbox
 from portal.telnyx import get_client
 from portal.telnyx.errors import TelnyxError
 
@@ -47,6 +48,7 @@ __all__ = [
     "needs_approval",
     "numbers_ordered_today",
     "place",
+    "split_order",
     "waiting_for_broker",
 ]
 
@@ -85,6 +87,63 @@ def _refused(order: NumberOrder, exc: TelnyxError) -> None:
     # The next review warns about a country/type Telnyx wants a group for.
     group_needs.learn_from_refusal(errors, order.requested_numbers)
     NumberOrder.objects.filter(pk=order.pk).update(placing_errors=errors)
+    split_after_group_refusal(order, errors)
+
+
+def split_reference(order: NumberOrder) -> str:
+    """The intent id of the order that places the rest of ``order`` (the same every time)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"portal:split:{order.customer_reference}"))
+
+
+def split_order(order: NumberOrder) -> NumberOrder | None:
+    return NumberOrder.objects.filter(customer_reference=split_reference(order)).first()
+
+
+def split_after_group_refusal(
+    order: NumberOrder, errors: list[dict[str, str]]
+) -> NumberOrder | None:
+    """Telnyx refused the whole order only because some numbers lack a requirement group:
+    place the others as one more intent (its reference derives from this one, so a retried
+    refusal finds it instead of creating a second). Nothing was bought by the refused order;
+    its refused numbers are offered back to the selection on its page."""
+    refused = {e.get("phone_number") for e in errors}
+    if not errors or "" in refused or not all(group_needs.is_group_refusal(e) for e in errors):
+        return None  # another problem too: the person decides
+    rest = [n for n in order.requested_numbers if n["phone_number"] not in refused]
+    if not rest:
+        return None
+    upfront, monthly, currency = totals([SelectedNumber.from_dict(n) for n in rest])
+    try:
+        split, created = intents.create_intent(
+            PLACEMENT,
+            order.placed_by,
+            split_reference(order),
+            len(rest),
+            {
+                "phone_numbers_count": len(rest),
+                "requested_numbers": rest,
+                "upfront_cost": upfront,
+                "monthly_cost": monthly,
+                "currency": currency if len(currency) == 3 else "",
+                "reservation_id": order.reservation_id,
+                "connection_id": order.connection_id,
+                "messaging_profile_id": order.messaging_profile_id,
+                "billing_group_id": order.billing_group_id,
+            },
+        )
+    except PlacingRefused as exc:
+        log.warning("order %s: the others could not be placed again: %s", order.pk, exc)
+        return None
+    if created:
+        audit.record(
+            order.placed_by,
+            "orders.order_split",
+            target=order,
+            into=str(split.public_id),
+            numbers=len(rest),
+            held_back=len(refused),
+        )
+    return split
 
 
 def create_intent(

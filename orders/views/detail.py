@@ -21,7 +21,7 @@ from orders.cancelling import CancelRefused, cancel_sub_order, may_cancel
 from orders.forms import CancelSubOrderForm
 from orders.intents import SAVED_NOT_SENT
 from orders.models import NumberOrder, NumberStatusChange, PlacingState, SyncRun
-from orders.placing import PlacingRefused, approve, waiting_for_broker
+from orders.placing import PlacingRefused, approve, split_order, waiting_for_broker
 from orders.selection import SelectedNumber, Selection, SelectionFull
 from orders.sync import refresh_order
 from portal.htmx import HtmxHttpRequest
@@ -59,6 +59,7 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
         "live_seconds": settings.PORTAL_LIVE_POLL_SECONDS,
         "placing_errors": order.placing_errors,
         "group_refused": any(group_needs.is_group_refusal(e) for e in order.placing_errors),
+        "split": split_order(order) if order.placing_errors else None,
     }
 
 
@@ -131,6 +132,9 @@ def order_reselect(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         for e in order.placing_errors
         if e.get("phone_number") and not group_needs.is_group_refusal(e)
     }
+    split = split_order(order)
+    if split is not None:  # those are being placed already: never offer them twice
+        refused |= {n["phone_number"] for n in split.requested_numbers}
     numbers = [
         SelectedNumber.from_dict({**n, "found_at": ""})
         for n in order.requested_numbers

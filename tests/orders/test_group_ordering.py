@@ -140,23 +140,46 @@ def test_only_approved_unexpired_fitting_groups_are_offered(sandbox, alice, alic
     assert response.status_code == 200 and not NumberOrder.objects.exists()
 
 
-def test_a_refusal_for_want_of_a_group_is_learnt_and_warned_about_next_time(
+def test_a_refusal_for_want_of_a_group_places_the_others_once_and_is_learnt(
     sandbox, alice_client, settings
 ):
     # The portal does not know CH needs a group: Telnyx refuses the whole order.
     settings.ORDERS_GROUP_MANDATORY_COUNTRIES = []
     ch = pick_numbers(alice_client, 1, country_code="CH", phone_number_type="local")
-    de = pick_numbers(alice_client, 1, country_code="DE", phone_number_type="local")
+    de = pick_numbers(alice_client, 2, country_code="DE", phone_number_type="local")
     intent = review_intent(alice_client)
     alice_client.post(reverse("orders:review"), {"intent": intent})
     order = _place(NumberOrder.objects.get(customer_reference=intent))
     assert order.placing_state == PlacingState.FAILED
     assert GroupNeed.objects.filter(country_code="CH", phone_number_type="local").exists()
+    # The others go again as one more intent, whose reference derives from the refused one.
+    split = placing.split_order(order)
+    assert split is not None and split.placed_by == order.placed_by
+    assert {n["phone_number"] for n in split.requested_numbers} == set(de)
+    assert placing.split_after_group_refusal(order, order.placing_errors) == split
+    assert NumberOrder.objects.count() == 2  # a repeated refusal adds nothing
+    assert _place(split).placing_state == PlacingState.PLACED, split.placing_error
     page = alice_client.get(order.get_absolute_url()).content.decode()
     assert "Telnyx wants an approved requirement group" in page
-    # Both numbers come back (the CH one is orderable with a group), and the review holds CH.
+    assert split.get_absolute_url() in page
+    # Only the refused number comes back to the selection (the others are ordered already),
+    # and the review now knows why it is held.
     alice_client.post(reverse("orders:reselect", args=[order.public_id]))
-    assert set(Selection(alice_client.session).phone_numbers()) == {*ch, *de}
+    assert Selection(alice_client.session).phone_numbers() == ch
     html = alice_client.get(reverse("orders:review")).content.decode()
     assert "CH local numbers need an approved requirement group" in html
-    assert "Place the others now (1 number)" in html
+    assert "Nothing can be placed yet" in html
+
+
+def test_a_refusal_for_other_reasons_too_splits_nothing(sandbox, alice_client, settings):
+    settings.ORDERS_GROUP_MANDATORY_COUNTRIES = []
+    pick_numbers(alice_client, 1, country_code="CH", phone_number_type="local")
+    de = pick_numbers(alice_client, 1, country_code="DE", phone_number_type="local")
+    sandbox.order(de)  # someone else buys the DE number first: 85001 as well as 10015
+    intent = review_intent(alice_client)
+    alice_client.post(reverse("orders:review"), {"intent": intent})
+    order = _place(NumberOrder.objects.get(customer_reference=intent))
+    assert order.placing_state == PlacingState.FAILED
+    assert {e["code"] for e in order.placing_errors} == {"10015", "85001"}
+    assert placing.split_order(order) is None
+    assert NumberOrder.objects.count() == 1
