@@ -41,6 +41,7 @@ services:
 
 browser:
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-axe.sh
 
 run: install
 	@scripts/run.sh

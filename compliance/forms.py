@@ -39,6 +39,17 @@ ADDRESS_LABELS = {
 }
 
 
+def address_label(parts: dict[str, Any]) -> str:
+    """A saved address's default label, "street, city" (personal: stored encrypted, P51)."""
+    shown = ", ".join(str(parts.get(k) or "").strip() for k in ("street_address", "locality"))
+    return shown.strip(", ") or str(parts.get("business_name") or "").strip() or "Address"
+
+
+class SavedAddressChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.label or address_label(obj.fields or {})
+
+
 def prefix_for(requirement_id: str) -> str:
     return "req_" + requirement_id.replace("-", "")
 
@@ -130,7 +141,7 @@ class RequirementForm(forms.Form):
             # gives); there is no value to send.
             section["field"] = ""
         elif kind == "address":
-            self.fields[f"{name}__saved"] = forms.ModelChoiceField(
+            self.fields[f"{name}__saved"] = SavedAddressChoiceField(
                 queryset=self.addresses,
                 required=False,
                 to_field_name="public_id",
@@ -145,6 +156,14 @@ class RequirementForm(forms.Form):
                     label=part_label,
                 )
                 section["address_fields"].append(key)
+            self.fields[f"{name}__label"] = forms.CharField(
+                required=False,
+                max_length=100,
+                label="Label for the saved address (optional)",
+                help_text="How it appears in the list of saved addresses; "
+                "by default its street and city.",
+            )
+            section["address_fields"].append(f"{name}__label")
             section["field"] = f"{name}__saved"
         elif kind == "document":
             self.fields[name] = forms.UUIDField(
@@ -227,6 +246,15 @@ class RequirementForm(forms.Form):
 
     # --- conversions -----------------------------------------------------------------------
 
+    def address_parts(self, section: dict[str, Any]) -> dict[str, str]:
+        """The address a valid form holds for ``section`` (saved or typed), saving nothing."""
+        name = section["name"]
+        saved = self.cleaned_data.get(f"{name}__saved")
+        if saved is not None:
+            return {k: str(v or "") for k, v in (saved.fields or {}).items()}
+        parts = {p: (self.cleaned_data.get(f"{name}__{p}") or "").strip() for p in ADDRESS_LABELS}
+        return parts if any(parts.values()) else {}
+
     def draft_data(self) -> dict[str, str]:
         """The raw values of this form's own fields, for saving a draft."""
         data = {}
@@ -253,8 +281,9 @@ class RequirementForm(forms.Form):
                     if not any(parts.values()):
                         continue
                     parts["country_code"] = to_alpha2(parts["country_code"]) or ""
+                    typed = (self.cleaned_data.get(f"{name}__label") or "").strip()
                     saved = SavedAddress.objects.create(
-                        label=label or parts["business_name"] or "Address",
+                        label=typed or label or address_label(parts),
                         fields=parts,
                         created_by=user,
                     )

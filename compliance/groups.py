@@ -314,16 +314,28 @@ class Use:
 
 
 def usage(link: RequirementGroupLink) -> list[Use]:
-    """The sub orders and numbers the group was attached to (the attach records)."""
-    from orders.models import OrderedNumber, SubNumberOrder
+    """The orders placed with the group, and the sub orders and numbers it was attached to
+    (the attach records, and attachments made from the order pages)."""
+    from orders.models import GroupAttachment, NumberOrder, OrderedNumber, SubNumberOrder
 
+    uses = []
+    if link.telnyx_id:
+        placed = NumberOrder.objects.filter(
+            requested_numbers__contains=[{"requirement_group_id": link.telnyx_id}]
+        ).order_by("-pk")
+        for order in placed[:50]:
+            uses.append(Use(f"Ordered with it: order {order.reference}", order.get_absolute_url()))
     ids = [str(i) for i in link.attached_to or []]
     for target in (link.attach_sub_order, link.attach_number):
         if target is not None and str(target.public_id) not in ids:
             ids.append(str(target.public_id))
+    done = GroupAttachment.objects.filter(group=link, state=GroupAttachment.State.DONE)
+    for attachment in done.select_related("sub_order", "number"):
+        target = attachment.number or attachment.sub_order
+        if str(target.public_id) not in ids:
+            ids.append(str(target.public_id))
     if not ids:
-        return []
-    uses = []
+        return uses
     for sub in SubNumberOrder.objects.filter(public_id__in=ids).select_related("number_order"):
         uses.append(
             Use(

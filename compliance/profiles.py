@@ -28,7 +28,6 @@ from portal.audit import record
 
 logger = logging.getLogger(__name__)
 
-GROUP_MANDATORY_COUNTRIES = frozenset({"CH", "DK", "IT", "NO", "PT", "SE"})
 BUILD_JOB = outbox.Kind("compliance.group_build", ("compliance.tasks.build_requirement_group",))
 SUBMIT_JOB = outbox.Kind("compliance.group_submit", ("compliance.tasks.submit_requirement_group",))
 
@@ -264,3 +263,30 @@ def sync_groups() -> int:
     from compliance import groups
 
     return groups.sync()
+
+
+def usage(profile_list: list[ComplianceProfile]) -> dict[int | None, list[Any]]:
+    """Per profile id, the sub orders its requirement groups were applied to (whole sub orders
+    or some of their numbers), from the group's own record and from attachments made from the
+    orders pages."""
+    from orders.models import GroupAttachment, OrderedNumber, SubNumberOrder
+
+    links = list(RequirementGroupLink.objects.filter(profile__in=profile_list))
+    targets = {str(t) for link in links for t in link.attached_to}
+    subs = {str(s.public_id): s for s in SubNumberOrder.objects.filter(public_id__in=targets)}
+    for number in OrderedNumber.objects.filter(public_id__in=targets).select_related("sub_order"):
+        if number.sub_order is not None:
+            subs[str(number.public_id)] = number.sub_order
+    done = GroupAttachment.objects.filter(group__in=links, state=GroupAttachment.State.DONE)
+    out: dict[int | None, dict[int, Any]] = {}
+    for link in links:
+        found = out.setdefault(link.profile_id, {})
+        for target in link.attached_to:
+            sub = subs.get(str(target))
+            if sub is not None:
+                found[sub.pk] = sub
+    for attachment in done.select_related("sub_order", "group"):
+        out.setdefault(attachment.group.profile_id, {})[attachment.sub_order.pk] = (
+            attachment.sub_order
+        )
+    return {pid: list(found.values()) for pid, found in out.items()}

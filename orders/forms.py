@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from typing import Any, cast
 
 from django import forms
@@ -159,10 +160,54 @@ class PlaceOrderForm(forms.Form):
     messaging_profile_id = _telnyx_id_field("Messaging profile id")
     billing_group_id = _telnyx_id_field("Billing group id")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    #: The choice that orders nothing of a group now and keeps its numbers selected.
+    LATER = "later"
+
+    def __init__(self, *args: Any, groups: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("intent", uuid.uuid4())
+        # One select per future sub order that Telnyx refuses without a requirement group and
+        # for which approved groups fit; a group none fits is held back without asking.
+        self.group_fields: list[tuple[Any, forms.BoundField]] = []
+        self.held_back: set[str] = set()
+        for group in groups:
+            if not group.needs_group:
+                continue
+            if not group.group_choices:
+                self.held_back.add(group.key)
+                continue
+            self.fields[group.field_name] = forms.ChoiceField(
+                label=f"Requirement group for the {group.country_code} {group.phone_number_type} "
+                "numbers",
+                choices=[
+                    ("", "Choose a requirement group"),
+                    *group.group_choices,
+                    (self.LATER, "None: keep these numbers selected and place the others"),
+                ],
+                error_messages={
+                    "required": "Choose a requirement group, or keep these numbers for later.",
+                    "invalid_choice": "That group no longer fits; choose another.",
+                },
+            )
+            self.group_fields.append((group, self[group.field_name]))
+
+    def visible_option_fields(self) -> list[forms.BoundField]:
+        """The optional Telnyx ids (the group selects are rendered with their group)."""
+        names = ("connection_id", "messaging_profile_id", "billing_group_id")
+        return [self[name] for name in names]
+
+    def group_plan(self) -> tuple[dict[str, str], set[str]]:
+        """After validation: {group key: chosen group public id} and the group keys held back."""
+        chosen: dict[str, str] = {}
+        held = set(self.held_back)
+        for group, bound in self.group_fields:
+            value = self.cleaned_data.get(bound.name) or ""
+            if value == self.LATER:
+                held.add(group.key)
+            elif value:
+                chosen[group.key] = value
+        return chosen, held
 
     def _clean_id(self, name: str) -> str:
         value = self.cleaned_data[name].strip()
@@ -337,3 +382,29 @@ class ReportRequestForm(forms.Form):
         if start and end and end < start:
             raise forms.ValidationError("“Created until” is before “Created from”.")
         return data
+
+
+class UseGroupForm(forms.Form):
+    """Apply an approved requirement group to a pending sub order or one of its numbers."""
+
+    ALL = "all"
+
+    group = forms.ChoiceField(label="Requirement group")
+    target = forms.ChoiceField(label="Apply to")
+
+    def __init__(
+        self,
+        *args: Any,
+        groups: Iterable[tuple[str, str]] = (),
+        numbers: Iterable[tuple[str, str]] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["group"]).choices = [
+            ("", "Choose a requirement group"),
+            *groups,
+        ]
+        cast(forms.ChoiceField, self.fields["target"]).choices = [
+            (self.ALL, "Every number of this sub order"),
+            *numbers,
+        ]

@@ -531,3 +531,78 @@ class SubOrdersReport(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in (self.State.QUEUED, self.State.GENERATING)
+
+
+class GroupNeed(models.Model):
+    """A (country, number type) Telnyx refused to order without a requirement group (10015).
+
+    Learnt at placing, so the next review warns even where the configured list is silent."""
+
+    country_code = models.CharField(max_length=2)
+    phone_number_type = models.CharField(max_length=32)
+    learnt_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        default_permissions = ("view",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country_code", "phone_number_type"], name="orders_one_group_need"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code} {self.phone_number_type} needs a requirement group"
+
+
+class GroupAttachment(models.Model):
+    """A request to apply an approved requirement group to a pending sub order or one number.
+
+    Sent by the outbox job ``orders.group_attach`` (P49); the row says what was asked, by
+    whom, and how Telnyx answered."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to be sent"
+        DONE = "done", "Applied at Telnyx"
+        FAILED = "failed", "Refused"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    group = models.ForeignKey(
+        "compliance.RequirementGroupLink", on_delete=models.PROTECT, related_name="attachments"
+    )
+    # The Telnyx id at the time of the request, so a retry sends exactly the same thing.
+    group_telnyx_id = models.CharField(max_length=64)
+    sub_order = models.ForeignKey(
+        SubNumberOrder, on_delete=models.CASCADE, related_name="group_attachments"
+    )
+    number = models.ForeignKey(
+        OrderedNumber,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="group_attachments",
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        default_permissions = ("view",)
+        constraints = [
+            # One attachment on its way per target at a time (a double click adds nothing).
+            models.UniqueConstraint(
+                fields=["sub_order", "number"],
+                condition=models.Q(state="queued"),
+                name="orders_one_queued_group_attachment",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        target = "number" if self.number_id else "sub order"
+        return f"Requirement group for a {target} ({self.state})"

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
+from collections.abc import Collection, Mapping
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from orders import intents
+from orders import group_needs, intents
 from orders.intents import (
     OrderOptions,
     PlacingRefused,
@@ -25,9 +27,9 @@ from orders.intents import (
 )
 from orders.mirror import notify_completed, requirement_states
 from orders.models import ChangeSource, NumberOrder, OrderedNumber
-from orders.selection import Selection
+from orders.selection import SelectedNumber, Selection, totals
 from orders.timestamps import parse_ts
-from portal import outbox
+from portal import audit, outbox
 from portal.telnyx import get_client
 from portal.telnyx.errors import TelnyxError
 
@@ -46,6 +48,7 @@ __all__ = [
     "needs_approval",
     "numbers_ordered_today",
     "place",
+    "split_order",
     "waiting_for_broker",
 ]
 
@@ -61,9 +64,17 @@ def _find(order: NumberOrder) -> Any:
     return found[0] if found else None
 
 
+def _entry(number: dict[str, Any]) -> dict[str, str]:
+    """One ``phone_numbers[]`` item: the group chosen on the review page travels with it."""
+    entry = {"phone_number": number["phone_number"]}
+    if number.get("requirement_group_id"):
+        entry["requirement_group_id"] = str(number["requirement_group_id"])
+    return entry
+
+
 def _create(order: NumberOrder) -> Any:
     return get_client().create_number_order(
-        phone_numbers=[{"phone_number": n["phone_number"]} for n in order.requested_numbers],
+        phone_numbers=[_entry(n) for n in order.requested_numbers],
         customer_reference=order.customer_reference,
         connection_id=order.connection_id or None,
         messaging_profile_id=order.messaging_profile_id or None,
@@ -72,9 +83,67 @@ def _create(order: NumberOrder) -> Any:
 
 
 def _refused(order: NumberOrder, exc: TelnyxError) -> None:
-    NumberOrder.objects.filter(pk=order.pk).update(
-        placing_errors=errors_per_number(exc, order.requested_numbers)
-    )
+    errors = errors_per_number(exc, order.requested_numbers)
+    # The next review warns about a country/type Telnyx wants a group for.
+    group_needs.learn_from_refusal(errors, order.requested_numbers)
+    NumberOrder.objects.filter(pk=order.pk).update(placing_errors=errors)
+    split_after_group_refusal(order, errors)
+
+
+def split_reference(order: NumberOrder) -> str:
+    """The intent id of the order that places the rest of ``order`` (the same every time)."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"portal:split:{order.customer_reference}"))
+
+
+def split_order(order: NumberOrder) -> NumberOrder | None:
+    return NumberOrder.objects.filter(customer_reference=split_reference(order)).first()
+
+
+def split_after_group_refusal(
+    order: NumberOrder, errors: list[dict[str, str]]
+) -> NumberOrder | None:
+    """Telnyx refused the whole order only because some numbers lack a requirement group:
+    place the others as one more intent (its reference derives from this one, so a retried
+    refusal finds it instead of creating a second). Nothing was bought by the refused order;
+    its refused numbers are offered back to the selection on its page."""
+    refused = {e.get("phone_number") for e in errors}
+    if not errors or "" in refused or not all(group_needs.is_group_refusal(e) for e in errors):
+        return None  # another problem too: the person decides
+    rest = [n for n in order.requested_numbers if n["phone_number"] not in refused]
+    if not rest:
+        return None
+    upfront, monthly, currency = totals([SelectedNumber.from_dict(n) for n in rest])
+    try:
+        split, created = intents.create_intent(
+            PLACEMENT,
+            order.placed_by,
+            split_reference(order),
+            len(rest),
+            {
+                "phone_numbers_count": len(rest),
+                "requested_numbers": rest,
+                "upfront_cost": upfront,
+                "monthly_cost": monthly,
+                "currency": currency if len(currency) == 3 else "",
+                "reservation_id": order.reservation_id,
+                "connection_id": order.connection_id,
+                "messaging_profile_id": order.messaging_profile_id,
+                "billing_group_id": order.billing_group_id,
+            },
+        )
+    except PlacingRefused as exc:
+        log.warning("order %s: the others could not be placed again: %s", order.pk, exc)
+        return None
+    if created:
+        audit.record(
+            order.placed_by,
+            "orders.order_split",
+            target=order,
+            into=str(split.public_id),
+            numbers=len(rest),
+            held_back=len(refused),
+        )
+    return split
 
 
 def create_intent(
@@ -84,17 +153,35 @@ def create_intent(
     options: OrderOptions,
     reservation_id: int | None = None,
     request: Any = None,
+    *,
+    groups: Mapping[str, str] | None = None,
+    hold: Collection[str] = (),
 ) -> tuple[NumberOrder, bool]:
-    """Create the order intent for the selection, or return the existing one (double click)."""
+    """Create the order intent for the selection, or return the existing one (double click).
+
+    ``groups`` maps a group key (``CH-local``) to the Telnyx requirement group chosen for its
+    numbers; it is stored with each requested number, so every retry sends the same body.
+    Numbers of the group keys in ``hold`` are left out (they stay in the selection)."""
     existing = NumberOrder.objects.filter(customer_reference=intent).first()
     if existing is not None:
         if existing.placed_by_id != getattr(user, "pk", None):
             raise PlacingRefused("This order form belongs to someone else; reload the page.")
         return existing, False
-    numbers = list(selection)
+    numbers = [n for n in selection if n.group_key not in hold]
     if not numbers:
-        raise PlacingRefused("The selection is empty.")
-    upfront, monthly, currency = selection.totals()
+        raise PlacingRefused(
+            "Nothing to place: every selected number needs a requirement group first."
+            if len(selection)
+            else "The selection is empty."
+        )
+    chosen = groups or {}
+    requested = [
+        {**n.as_dict(), "requirement_group_id": chosen[n.group_key]}
+        if chosen.get(n.group_key)
+        else n.as_dict()
+        for n in numbers
+    ]
+    upfront, monthly, currency = totals(numbers)
     return intents.create_intent(
         PLACEMENT,
         user,
@@ -102,7 +189,7 @@ def create_intent(
         len(numbers),
         {
             "phone_numbers_count": len(numbers),
-            "requested_numbers": [n.as_dict() for n in numbers],
+            "requested_numbers": requested,
             "upfront_cost": upfront,
             "monthly_cost": monthly,
             "currency": currency if len(currency) == 3 else "",
@@ -201,6 +288,7 @@ def errors_per_number(exc: TelnyxError, requested: list[dict[str, Any]]) -> list
                 "code": str(err.code or ""),
                 "title": err.title or "",
                 "detail": err.detail or "",
+                "pointer": err.pointer or "",
             }
         )
     if not out:

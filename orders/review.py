@@ -16,6 +16,8 @@ from typing import Any
 from django.core.cache import cache
 from django.utils import timezone
 
+from compliance.models import RequirementGroupLink
+from orders import group_needs
 from orders.mirror import g, plain
 from orders.models import NumberReservation
 from orders.selection import Group, Selection
@@ -39,6 +41,20 @@ class Review:
     count: int
     requirements_error: str = ""
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> list[Group]:
+        """Groups Telnyx would refuse and for which no approved group fits."""
+        return [grp for grp in self.groups if grp.needs_group and not grp.group_choices]
+
+    @property
+    def blocked_count(self) -> int:
+        return sum(len(grp.numbers) for grp in self.blocked)
+
+    @property
+    def placeable_count(self) -> int:
+        """Numbers placed now when no select holds anything back."""
+        return self.count - self.blocked_count
 
 
 def build_review(selection: Selection) -> Review:
@@ -68,8 +84,28 @@ def build_review(selection: Selection) -> Review:
                     },
                 )
         group.requirements = list(seen.values())
+        # Without the requirements (Telnyx did not answer) assume the type has some.
+        has_requirements = bool(group.requirements) or bool(error)
+        group.needs_group = group_needs.needs_group(
+            group.country_code, group.phone_number_type, has_requirements
+        )
+        if group.needs_group:
+            group.group_choices = [
+                (str(link.public_id), group_needs.group_label(link))
+                for link in group_needs.fitting_groups(group.country_code, group.phone_number_type)
+            ]
     upfront, monthly, currency = selection.totals()
     return Review(groups, upfront, monthly, currency, len(selection), error)
+
+
+def group_ids(chosen: dict[str, str]) -> dict[str, str]:
+    """{group key: chosen group public id} as {group key: Telnyx group id}.
+
+    The form only offered groups that fit; one that stopped fitting since is caught by the
+    form's choices (rebuilt on POST) and, failing that, by Telnyx refusing it."""
+    links = RequirementGroupLink.objects.filter(public_id__in=list(chosen.values()))
+    by_public = {str(link.public_id): str(link.telnyx_id) for link in links if link.telnyx_id}
+    return {key: by_public[pid] for key, pid in chosen.items() if pid in by_public}
 
 
 def _field_type(value: str) -> str:

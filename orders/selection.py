@@ -48,6 +48,11 @@ class SelectedNumber:
         return _money(self.upfront_cost)
 
     @property
+    def group_key(self) -> str:
+        """The key of the `Group` (future sub order) this number falls in."""
+        return f"{self.country_code}-{self.phone_number_type or 'unknown'}"
+
+    @property
     def monthly(self) -> Decimal:
         return _money(self.monthly_cost)
 
@@ -60,6 +65,15 @@ class Group:
     phone_number_type: str
     numbers: list[SelectedNumber] = field(default_factory=list)
     requirements: list[dict[str, Any]] = field(default_factory=list)
+    # Telnyx refuses these numbers without a requirement group; the fitting approved groups
+    # as (public id, label) for the review's select.
+    needs_group: bool = False
+    group_choices: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def field_name(self) -> str:
+        """The review form's field choosing this group's requirement group."""
+        return f"group-{self.key}"
 
     @property
     def key(self) -> str:
@@ -152,12 +166,16 @@ class Selection:
         return [groups[k] for k in sorted(groups)]
 
     def totals(self) -> tuple[Decimal, Decimal, str]:
-        numbers = list(self)
-        upfront = sum((n.upfront for n in numbers), Decimal(0))
-        monthly = sum((n.monthly for n in numbers), Decimal(0))
-        currencies = {n.currency for n in numbers if n.currency}
-        currency = currencies.pop() if len(currencies) == 1 else ("mixed" if currencies else "")
-        return upfront, monthly, currency
+        return totals(list(self))
+
+
+def totals(numbers: list[SelectedNumber]) -> tuple[Decimal, Decimal, str]:
+    """Upfront and monthly sums of ``numbers`` and their currency ("mixed" if several)."""
+    upfront = sum((n.upfront for n in numbers), Decimal(0))
+    monthly = sum((n.monthly for n in numbers), Decimal(0))
+    currencies = {n.currency for n in numbers if n.currency}
+    currency = currencies.pop() if len(currencies) == 1 else ("mixed" if currencies else "")
+    return upfront, monthly, currency
 
 
 def _money(value: str | None) -> Decimal:

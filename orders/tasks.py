@@ -14,7 +14,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from orders import bulk, intents, placing, reconcile, reports, sync, webhooks
+from orders import bulk, group_attach, intents, placing, reconcile, reports, sync, webhooks
 from orders.models import PLACING_FINAL_STATES, BulkOrder, PlacingState, SubOrdersReport
 from portal import outbox
 from portal.backoff import task_countdown
@@ -50,6 +50,21 @@ def _run_placement(task: Any, placement: intents.Placement, pk: int) -> str:
 def place_number_order(self, order_id: int) -> str:  # type: ignore[no-untyped-def]
     """Place an order intent at Telnyx (reconciling first when a try may have reached it)."""
     return _run_placement(self, placing.PLACEMENT, order_id)
+
+
+@shared_task(bind=True, max_retries=None, acks_late=True)
+def attach_requirement_group(self, attachment_id: int) -> str:  # type: ignore[no-untyped-def]
+    """Apply an approved requirement group to a pending sub order or number at Telnyx."""
+    outbox.begin(group_attach.JOB, attachment_id)
+    try:
+        state = group_attach.run(attachment_id)
+    except intents.RetryLater as exc:
+        countdown = task_countdown(self.request.retries, exc.countdown)
+        outbox.end(group_attach.JOB, attachment_id, retry_in=countdown, error=str(exc))
+        raise self.retry(countdown=countdown) from exc
+    if state != "busy":
+        outbox.done(group_attach.JOB, attachment_id)
+    return state
 
 
 @shared_task(bind=True, max_retries=None, acks_late=True)

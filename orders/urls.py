@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from orders.views import bulk, detail, order_list, reports, review, search
+from orders.views import bulk, detail, groups, order_list, reports, review, search
 
 app_name = "orders"
 
@@ -36,5 +36,10 @@ urlpatterns = [
         "<uuid:public_id>/sub-orders/<uuid:sub_id>/cancel/",
         detail.sub_order_cancel,
         name="sub-order-cancel",
+    ),
+    path(
+        "<uuid:public_id>/sub-orders/<uuid:sub_id>/group/",
+        groups.use_group,
+        name="sub-order-group",
     ),
 ]

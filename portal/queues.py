@@ -30,6 +30,8 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("orders.tasks.*bulk_order*", "placing"),
     ("orders.*placing*", "placing"),
     ("compliance.*submission*", "submissions"),
+    # Applying a requirement group is sending requirement values, like a submission.
+    ("orders.tasks.attach_requirement_group", "submissions"),
     ("compliance.*submit*", "submissions"),
     ("*remind*", "email"),
     ("*mail*", "email"),

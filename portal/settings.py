@@ -441,6 +441,13 @@ ORDERS_APPROVAL_THRESHOLD = env.int("ORDERS_APPROVAL_THRESHOLD", default=50)
 ORDERS_DAILY_NUMBER_CAP = env.int("ORDERS_DAILY_NUMBER_CAP", default=20000)
 ORDERS_PLACING_MAX_ATTEMPTS = env.int("ORDERS_PLACING_MAX_ATTEMPTS", default=5)
 ORDERS_SELECTION_MAX = env.int("ORDERS_SELECTION_MAX", default=1000)
+# Countries where Telnyx refuses an order without a fulfilled requirement group (Telnyx's
+# requirement-group guide). Refusals seen at placing add more country/type pairs on their own.
+ORDERS_GROUP_MANDATORY_COUNTRIES = env.list(
+    "ORDERS_GROUP_MANDATORY_COUNTRIES", default=["CH", "DK", "IT", "NO", "PT", "SE"]
+)
+# A group offered on the review page must stay valid at least this long (Telnyx vets in days).
+ORDERS_GROUP_MIN_VALIDITY_DAYS = env.int("ORDERS_GROUP_MIN_VALIDITY_DAYS", default=7)
 ORDERS_WEBHOOK_MAX_BYTES = env.int("ORDERS_WEBHOOK_MAX_BYTES", default=256 * 1024)
 ORDERS_LIST_PAGE_SIZE = env.int("ORDERS_LIST_PAGE_SIZE", default=50)
 ORDERS_PROGRESS_POLL_SECONDS = env.int("ORDERS_PROGRESS_POLL_SECONDS", default=2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -65,6 +66,9 @@ def profile_list(request: HtmxHttpRequest) -> HttpResponse:
         ComplianceProfile.objects.prefetch_related("requirement_groups"),
         key=lambda p: p.name.casefold(),
     )
+    used = profiles.usage(profiles_list)
+    for profile in profiles_list:
+        profile.used_on = used.get(profile.pk, [])  # type: ignore[attr-defined]
     return render(request, "compliance/profiles.html", {"profiles": profiles_list})
 
 
@@ -80,7 +84,7 @@ def profile_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
             "groups": profile.requirement_groups.select_related("assignee"),
             "can_own": request.user.has_perm(FILL_PERM),
             "colleagues": owners.colleagues() if request.user.has_perm(FILL_PERM) else [],
-            "mandatory": sorted(profiles.GROUP_MANDATORY_COUNTRIES),
+            "mandatory": sorted(settings.ORDERS_GROUP_MANDATORY_COUNTRIES),
             "can_change": request.user.has_perm(CHANGE),
             "can_build": request.user.has_perm(FILL_PERM),
         },

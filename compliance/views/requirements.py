@@ -19,7 +19,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from compliance import catalogue, owners, review
+from compliance import catalogue, owners, preflight, review
 from compliance import submission as submissions
 from compliance.access import FILL_PERM, get_number, get_sub_order, get_submission, require
 from compliance.forms import RequirementForm, data_from_values
@@ -108,6 +108,12 @@ def _form_for(
     )
 
 
+def _numbers_of(sub_order: SubNumberOrder, number: OrderedNumber | None) -> list[str]:
+    if number is not None:
+        return [number.phone_number]
+    return list(sub_order.numbers.values_list("phone_number", flat=True))
+
+
 def _initial_data(
     request: HtmxHttpRequest, sub_order: SubNumberOrder, number: OrderedNumber | None
 ) -> tuple[dict[str, Any], str]:
@@ -141,6 +147,7 @@ def requirement_form(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         if number.sub_order_id != sub_order.pk:
             number = None
     notice = ""
+    warnings: list[preflight.PreflightWarning] = []
     if request.method == "GET":
         data, notice = _initial_data(request, sub_order, number)
         form = _form_for(request, sub_order, number, data or None, partial=True)
@@ -168,10 +175,15 @@ def requirement_form(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
             messages.success(request, "Draft saved. Nothing was sent to Telnyx.")
             return _back_to_form(request, sub_order, number)
         if valid:
+            # Said before anything is sent; the person may correct, or submit anyway (the
+            # same warnings, seen once, do not stop the second submit).
+            warnings = preflight.warnings_for(form, _numbers_of(sub_order, number))
+            valid = not warnings or request.POST.get("warnings_seen") == preflight.key(warnings)
+        if valid:
             try:
                 submission = submissions.create_submission(
                     sub_order,
-                    form.values(user=request.user, label=f"Sub order {sub_order.telnyx_id[:8]}"),
+                    form.values(user=request.user),
                     request.user,
                     number=number,
                     request=request,
@@ -196,6 +208,8 @@ def requirement_form(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         "sub_order": sub_order,
         "number": number,
         "form": form,
+        "warnings": warnings,
+        "warnings_key": preflight.key(warnings),
         "notice": notice,
         "correcting": request.GET.get("correct") == "1" or bool(form.declined),
         "profiles": sorted(ComplianceProfile.objects.all()[:50], key=lambda p: p.name.casefold()),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
-from orders import end_users
+from orders import end_users, group_needs
 from orders.access import get_order, get_sub_order
 from orders.cancelling import CancelRefused, cancel_sub_order, may_cancel
 from orders.forms import CancelSubOrderForm
@@ -28,7 +28,7 @@ from orders.models import (
     SubOrderComment,
     SyncRun,
 )
-from orders.placing import PlacingRefused, approve, waiting_for_broker
+from orders.placing import PlacingRefused, approve, split_order, waiting_for_broker
 from orders.selection import SelectedNumber, Selection, SelectionFull
 from orders.sync import refresh_order
 from portal.htmx import HtmxHttpRequest
@@ -66,6 +66,8 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
         "poll_seconds": settings.ORDERS_PROGRESS_POLL_SECONDS,
         "live_seconds": settings.PORTAL_LIVE_POLL_SECONDS,
         "placing_errors": order.placing_errors,
+        "group_refused": any(group_needs.is_group_refusal(e) for e in order.placing_errors),
+        "split": split_order(order) if order.placing_errors else None,
     }
 
 
@@ -128,9 +130,19 @@ def order_approve(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
 @permission_required("orders.place_numberorder", raise_exception=True)
 @require_POST
 def order_reselect(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
-    """Put a failed order's numbers back into the selection, minus those Telnyx refused."""
+    """Put a failed order's numbers back into the selection, minus those Telnyx refused.
+
+    A number refused only for want of a requirement group comes back too: the review then
+    holds it back with the reason and offers to place the others."""
     order = get_order(request.user, public_id)
-    refused = {e.get("phone_number") for e in order.placing_errors if e.get("phone_number")}
+    refused = {
+        e.get("phone_number")
+        for e in order.placing_errors
+        if e.get("phone_number") and not group_needs.is_group_refusal(e)
+    }
+    split = split_order(order)
+    if split is not None:  # those are being placed already: never offer them twice
+        refused |= {n["phone_number"] for n in split.requested_numbers}
     numbers = [
         SelectedNumber.from_dict({**n, "found_at": ""})
         for n in order.requested_numbers

@@ -11,6 +11,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from compliance.views.privacy import pii_page
+from orders import group_needs
 from orders import review as review_logic
 from orders.forms import PlaceOrderForm
 from orders.intents import SAVED_NOT_SENT
@@ -38,11 +40,14 @@ def _current_reservation(request: HtmxHttpRequest) -> NumberReservation | None:
 
 @login_required
 @permission_required(PERM, raise_exception=True)
+@pii_page  # the requirement groups offered are named after their profile (P51)
 def review(request: HtmxHttpRequest) -> HttpResponse:
     selection = Selection(request.session)
-    form = PlaceOrderForm(request.POST or None)
+    built = review_logic.build_review(selection) if len(selection) else None
+    form = PlaceOrderForm(request.POST or None, groups=built.groups if built else ())
     if request.method == "POST" and form.is_valid():
         reservation = _current_reservation(request)
+        chosen, held = form.group_plan()
         try:
             order, created = create_intent(
                 request.user,
@@ -55,6 +60,8 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
                 ),
                 reservation_id=reservation.pk if reservation else None,
                 request=request,
+                groups=review_logic.group_ids(chosen),
+                hold=held,
             )
         except PlacingRefused as exc:
             form.add_error(None, str(exc))
@@ -64,12 +71,19 @@ def review(request: HtmxHttpRequest) -> HttpResponse:
                 request.session.pop(RESERVATION_KEY, None)
                 if waiting_for_broker(order):
                     messages.warning(request, SAVED_NOT_SENT)
+                for group in built.groups if built else ():
+                    if group.key in held:
+                        messages.warning(
+                            request,
+                            f"{len(group.numbers)} number(s) stay in your selection: "
+                            f"{group_needs.reason(group.country_code, group.phone_number_type)}.",
+                        )
             url = order.get_absolute_url()
             if request.htmx:
                 return HttpResponseClientRedirect(url)
             return redirect(url, permanent=False)
     context = {
-        "review": review_logic.build_review(selection) if len(selection) else None,
+        "review": built,
         "form": form,
         "selection": selection,
         "reservation": _current_reservation(request),

@@ -207,6 +207,9 @@ def test_a_declined_name_is_shown_with_the_reason_corrected_and_approved(
     page.get_by_role("link", name="Fill requirements").click()
     fill_requirements(page, "REJECT Widgets GmbH")
     page.get_by_role("button", name="Submit").click()
+    # The end user's name is not the address's: warned before sending, sent anyway.
+    expect(page.locator("#preflight-warnings")).to_contain_text("is not the name on the address")
+    page.get_by_role("button", name="Submit anyway").click()
     page.wait_for_url(sub_order_url)
     expect(page.locator(".messages")).to_contain_text("being sent to Telnyx")
     wait_until_sent(number)

@@ -7,7 +7,6 @@ A/AA rules, and no page logs a console error or breaks the CSP.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,32 +21,12 @@ from compliance.documents.intake import ingest
 from compliance.models import ComplianceProfile, RequirementGroupLink, SavedAddress
 from tests.browser.watch import sign_in
 from tests.compliance import samples
+from tests.fixtures.browser import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 VETTING_SECONDS = 600
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-AXE_JS = Path(
-    os.environ.get("AXE_CORE_JS", Path(__file__).resolve().parents[2] / "var/axe-core/axe.min.js")
-)
-
-
-def axe_violations(page: Any) -> list[str]:
-    """WCAG 2 A/AA violations axe-core finds (evaluated by Playwright, not under the page's CSP).
-    The same helper as another branch's tests/fixtures/browser.py: use that once merged."""
-    if not AXE_JS.exists():
-        pytest.skip(f"{AXE_JS} is missing (axe-core's axe.min.js: npm pack axe-core)")
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    return list(
-        page.evaluate(
-            """async () => {
-                const result = await axe.run(document, {runOnly: {type: 'tag',
-                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-                return result.violations.map(v => v.id + ': ' + v.help + ' ('
-                    + v.nodes.map(n => n.target.join(' ')).join(', ') + ')');
-            }"""
-        )
-    )
 
 
 def wait_for(done: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:

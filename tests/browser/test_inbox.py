@@ -11,7 +11,6 @@ tests/artifacts/ (git-ignored). No page logs a console error or breaks the CSP.
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -24,34 +23,13 @@ from tests.browser.sandbox_orders import place_at_sandbox
 from tests.browser.test_compliance import wait_until_sent
 from tests.browser.watch import sign_in
 from tests.compliance.helpers import form_data, submit, upload
+from tests.fixtures.browser import axe_violations
 from tests.fixtures.people import signed_in_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 VETTING_SECONDS = 600
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-AXE_JS = Path(
-    os.environ.get("AXE_CORE_JS", Path(__file__).resolve().parents[2] / "var/axe-core/axe.min.js")
-)
-
-
-def axe_violations(page) -> list[str]:
-    """WCAG 2 A/AA violations axe-core finds (evaluated by Playwright, not under the page's
-    CSP). A copy of the shared helper another branch adds to tests/fixtures/browser.py: use
-    that one once both are merged."""
-    if not AXE_JS.exists():
-        pytest.skip(f"{AXE_JS} is missing (axe-core's axe.min.js)")
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
-    return list(
-        page.evaluate(
-            """async () => {
-                const result = await axe.run(document, {runOnly: {type: 'tag',
-                    values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-                return result.violations.map(v => v.id + ': ' + v.help + ' ('
-                    + v.nodes.map(n => n.target.join(' ')).join(', ') + ')');
-            }"""
-        )
-    )
 
 
 def read_at_telnyx(sandbox, sub_order, comment_id: str) -> str | None:

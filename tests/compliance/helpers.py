@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -47,9 +50,15 @@ def form_data(sub_order, document_id: str, name: str = "Acme Widgets GmbH", **ad
     return data
 
 
-def submit(client, sub_order, data: dict, number=None):
+def submit(client, sub_order, data: dict, number=None, *, anyway: bool = True):
+    """Submit the form; with ``anyway`` a page of pre-flight warnings is answered with
+    "Submit anyway", as a person who read them and still wants to send would."""
     url = reverse("compliance:requirement-form", args=[sub_order.public_id])
     payload = {**data, "action": "submit"}
     if number is not None:
         payload["number"] = str(number.public_id)
-    return client.post(url, payload)
+    response = client.post(url, payload)
+    seen = re.search(r'name="warnings_seen" value="([^"]*)"', response.content.decode())
+    if anyway and response.status_code == 200 and seen:
+        response = client.post(url, {**payload, "warnings_seen": html.unescape(seen.group(1))})
+    return response

@@ -459,3 +459,30 @@ def test_a_draft_follows_the_catalogue_until_it_is_sent(loaded, sandbox, alice, 
     alice_client.post(edit, {**data, "action": "draft"})
     link.refresh_from_db()
     assert len(link.requirement_ids) == 4
+
+
+def test_the_page_lists_orders_placed_with_the_group_and_attachments_from_order_pages(
+    loaded, alice, sub_order
+):
+    from orders.models import GroupAttachment
+
+    link = groups.create(alice, "DE", "local", {})
+    RequirementGroupLink.objects.filter(pk=link.pk).update(telnyx_id="grp-used-1")
+    link.refresh_from_db()
+    order = sub_order.number_order
+    type(order).objects.filter(pk=order.pk).update(
+        requested_numbers=[{"phone_number": "+4930111", "requirement_group_id": "grp-used-1"}]
+    )
+    assert groups.usage(link)[0].label == f"Ordered with it: order {order.reference}"
+    GroupAttachment.objects.create(
+        group=link,
+        group_telnyx_id="grp-used-1",
+        sub_order=sub_order,
+        state=GroupAttachment.State.DONE,
+        requested_by=alice,
+    )
+    labels = [u.label for u in groups.usage(link)]
+    assert f"Sub order DE local of order {order.reference}" in labels
+    # A request Telnyx refused does not count as a use.
+    GroupAttachment.objects.filter(group=link).update(state=GroupAttachment.State.FAILED)
+    assert len(groups.usage(link)) == 1

@@ -121,6 +121,21 @@ def group_submission(alice, maria) -> None:
     profiles.submit_group(link, maria)
 
 
+def group_attachment(alice, maria) -> None:
+    from orders import group_attach
+
+    profile = ComplianceProfile.objects.create(name="Acme", values=_values(), created_by=maria)
+    link = RequirementGroupLink.objects.create(
+        profile=profile,
+        telnyx_id=str(uuid.uuid4()),
+        country_code="DE",
+        phone_number_type="local",
+        status="approved",
+    )
+    sub = SubNumberOrderFactory(country_code="DE", phone_number_type="local", status="pending")
+    group_attach.request_attach(alice, sub, link)
+
+
 PATHS: dict[str, Callable] = {
     "order": order_intent,
     "order approval": order_approval,
@@ -131,6 +146,7 @@ PATHS: dict[str, Callable] = {
     "submission retry": submission_retry,
     "requirement group build": group_build,
     "requirement group submission": group_submission,
+    "requirement group attachment": group_attachment,
 }
 
 

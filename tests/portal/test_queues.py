@@ -33,6 +33,7 @@ EXPECTED = {
     "orders.tasks.process_webhook_events": "webhooks",
     "orders.tasks.sync_pending_orders": "sync",
     "orders.tasks.relay_outbox": "default",
+    "orders.tasks.attach_requirement_group": "submissions",
     "compliance.tasks.upload_submission_documents": "submissions",
     "compliance.tasks.create_submission_addresses": "submissions",
     "compliance.tasks.patch_submission_requirements": "submissions",
