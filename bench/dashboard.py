@@ -54,6 +54,10 @@ VETTING = [
 ]
 REQUIREMENT_STATES = ["approved", "approved", "declined", "awaiting-value"]
 REQUIREMENT_IDS = [str(uuid.UUID(int=i)) for i in range(1, 7)]
+# The trivial signed-in page the dashboard is compared with: the whole middleware stack (session,
+# second factor, permissions) and the base layout, but no figures. Not the home page: since the
+# merge of the work queue it lists the open orders, so it grows with the data like the dashboard.
+REFERENCE = "/accounts/password_change/"
 REASONS = [
     "the value was not accepted",
     "the document is not acceptable",
@@ -272,11 +276,11 @@ def serve_and_time(cookie: str, env: dict[str, str]) -> float:
                 if time.monotonic() > deadline:
                     raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.1)
-        time_page(base, "/", cookie, 3)  # warm up both pages (and, cached, the figures)
+        time_page(base, REFERENCE, cookie, 3)  # warm up both pages (and, cached, the figures)
         time_page(base, "/compliance/picture/", cookie, 2)
         ratios = []
         for round_ in range(1, ROUNDS + 1):
-            home = statistics.median(time_page(base, "/", cookie, REQUESTS))
+            home = statistics.median(time_page(base, REFERENCE, cookie, REQUESTS))
             picture = statistics.median(time_page(base, "/compliance/picture/", cookie, REQUESTS))
             ratios.append(picture / home)
             print(

@@ -33,14 +33,15 @@ import logging
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Aggregate,
     Count,
@@ -183,13 +184,28 @@ def picture(date_range: DateRange, now: datetime | None = None) -> Picture:
     """Every figure of the dashboard for orders created in ``date_range``."""
     now = now or timezone.now()
     result = Picture(range=date_range, computed_at=now)
-    result.states, result.vetting_states, result.statuses = numbers_by_state(date_range)
-    result.activation = activation_times(date_range)
-    result.by_requirement, result.by_country = rejection_rates(date_range)
-    result.reasons = rejection_reasons(date_range)
-    result.deadlines = upcoming_deadlines(now)
-    result.submissions = submissions_per_week(date_range)
+    with transaction.atomic(), _plain_plans():
+        result.states, result.vetting_states, result.statuses = numbers_by_state(date_range)
+        result.activation = activation_times(date_range)
+        result.by_requirement, result.by_country = rejection_rates(date_range)
+        result.reasons = rejection_reasons(date_range)
+        result.deadlines = upcoming_deadlines(now)
+        result.submissions = submissions_per_week(date_range)
     return result
+
+
+@contextmanager
+def _plain_plans() -> Iterator[None]:
+    """Run the aggregates without JIT compilation (PostgreSQL, this transaction only).
+
+    Each aggregate reads tens of thousands of rows, so its estimated cost passes
+    ``jit_above_cost`` and PostgreSQL compiles it with LLVM first; at these sizes compiling
+    took longer (20-55 ms per query, measured with EXPLAIN ANALYZE) than running the query.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+    yield
 
 
 def _cache_key(date_range: DateRange) -> str:
