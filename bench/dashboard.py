@@ -79,12 +79,14 @@ def fill(orders: int, seed: int) -> None:
 
     from compliance.models import RequirementType, Submission
     from orders.models import (
+        CommentRejection,
         NumberOrder,
         NumberStatusChange,
         OrderedNumber,
         SubNumberOrder,
         SubOrderComment,
     )
+    from orders.rejections import rejection_rows
 
     rng = random.Random(seed)
     now = timezone.now()
@@ -177,6 +179,8 @@ def fill(orders: int, seed: int) -> None:
                     )
                 )
         SubOrderComment.objects.bulk_create(comments)
+        # The reasons they list, as the mirror records them for each new comment.
+        CommentRejection.objects.bulk_create(rejection_rows((c.id, c.body) for c in comments))
         firsts = Submission.objects.bulk_create(
             Submission(
                 sub_order=sub,

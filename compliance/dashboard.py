@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import logging
 import math
-import re
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -48,6 +47,7 @@ from django.db.models import (
     DurationField,
     Exists,
     F,
+    Min,
     OuterRef,
     Q,
 )
@@ -55,17 +55,12 @@ from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWee
 from django.utils import timezone
 
 from compliance.models import RequirementType, Submission
-from orders.models import NumberStatusChange, OrderedNumber, SubOrderComment
+from orders.models import CommentRejection, NumberStatusChange, OrderedNumber
 
 log = logging.getLogger(__name__)
 
 DEADLINE_DAYS = 14
 TOP_REASONS = 10
-DECLINED_HEADER = "some requirement values were declined"
-# "- +15550000001 - Proof of address: the value was not accepted"
-_DECLINED_LINE = re.compile(
-    r"^\s*-\s*(?P<number>\S+)\s+-\s+(?P<requirement>[^:]+):\s*(?P<reason>.+)$"
-)
 
 
 @dataclass(frozen=True)
@@ -409,38 +404,32 @@ def rejection_rates(date_range: DateRange) -> tuple[list[RateRow], list[RateRow]
     )
 
 
-def parse_rejections(body: str) -> list[tuple[str, str]]:
-    """``(requirement, reason)`` pairs listed in one admin comment (see the module docstring)."""
-    lines = [line for line in body.splitlines() if line.strip()]
-    if not lines:
-        return []
-    if lines[0].strip().lower().rstrip(":") == DECLINED_HEADER:
-        pairs = []
-        for line in lines[1:]:
-            match = _DECLINED_LINE.match(line)
-            if match:
-                pairs.append(
-                    (match["requirement"].strip(), match["reason"].strip().rstrip(".")[:200])
-                )
-        return pairs
-    return [("", lines[0].strip()[:200])]
-
-
 def rejection_reasons(date_range: DateRange, limit: int = TOP_REASONS) -> list[ReasonRow]:
-    bodies = (
-        SubOrderComment.objects.filter(
-            _in_range("sub_order__number_order__created_at", date_range),
-            commenter_type="admin",
+    """The ``limit`` most common ``(requirement, reason)`` pairs of admin comments.
+
+    The pairs were parsed when each comment was mirrored (``orders.rejections``); the database
+    counts them by their keyed digest, and only the pairs shown are decrypted: those whose
+    count reaches the ``limit``-th one (ties are ranked by their text, so all of them are read).
+    """
+    groups = list(
+        CommentRejection.objects.filter(
+            _in_range("comment__sub_order__number_order__created_at", date_range),
+            comment__commenter_type="admin",
         )
         .order_by()
-        .values_list("body", flat=True)
+        .values_list("digest")
+        .annotate(n=Count("id"), example=Min("id"))
+        .order_by("-n")
     )
-    counts: Counter[tuple[str, str]] = Counter()
-    # One query whatever the size (a server-side cursor would fetch in chunks).
-    for body in list(bodies):
-        counts.update(parse_rejections(body))
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [ReasonRow(req, reason, n) for (req, reason), n in ranked[:limit]]
+    if not groups:
+        return []
+    cutoff = groups[min(limit, len(groups)) - 1][1]
+    shown = {example: n for _, n, example in groups if n >= cutoff}
+    texts = CommentRejection.objects.filter(id__in=list(shown)).values_list(
+        "id", "requirement", "reason"
+    )
+    ranked = sorted((-shown[pk], requirement, reason) for pk, requirement, reason in texts)
+    return [ReasonRow(requirement, reason, -n) for n, requirement, reason in ranked[:limit]]
 
 
 def upcoming_deadlines(now: datetime, days: int = DEADLINE_DAYS) -> list[DeadlineRow]:

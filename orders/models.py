@@ -382,6 +382,31 @@ class SubOrderComment(models.Model):
         return self.commenter_type == "admin" and self.read_at is None
 
 
+class CommentRejection(models.Model):
+    """One ``(requirement, reason)`` pair listed in a comment, parsed when it was mirrored
+    (``orders.rejections``): the dashboard counts reasons without decrypting comments."""
+
+    comment = models.ForeignKey(
+        SubOrderComment, on_delete=models.CASCADE, related_name="rejections"
+    )
+    position = models.PositiveSmallIntegerField()  # the line's place among the comment's pairs
+    # Parsed from free text that may quote a value: encrypted like the body (P51).
+    requirement = EncryptedTextField(blank=True)
+    reason = EncryptedTextField()
+    # HMAC of the pair (orders.rejections.reason_digest): what the dashboard groups by.
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "position"], name="orders_commentrejection_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rejection {self.position} of comment {self.comment_id}"
+
+
 class NumberReservation(models.Model):
     """A 30-minute Telnyx hold on the numbers of a selection, taken from the review page."""
 
