@@ -31,11 +31,11 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -50,12 +50,13 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    Sum,
 )
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from compliance.models import RequirementType, Submission
-from orders.models import CommentRejection, NumberStatusChange, OrderedNumber
+from orders.models import CommentRejection, NumberStatusChange, NumberTally, OrderedNumber
 
 log = logging.getLogger(__name__)
 
@@ -233,17 +234,75 @@ def _in_range(prefix: str, date_range: DateRange) -> Q:
     return Q(**{f"{prefix}__gte": date_range.since, f"{prefix}__lt": date_range.until})
 
 
+# Databases whose triggers keep ``orders_numbertally`` (see orders.tallies); elsewhere the
+# numbers themselves are counted.
+TALLIED = ("postgresql",)
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """A range as whole UTC days, summed from the tallies (``days``: first, end exclusive),
+    and what is left at its ends, counted from the numbers themselves (``rest``).
+
+    The tallies are per UTC day of the order; a range in another time zone starts and ends
+    inside a UTC day, so those hours are counted the slow way (a day at most at each end).
+    """
+
+    days: tuple[date, date] | None
+    rest: list[tuple[datetime, datetime]]
+
+
+def _parts(date_range: DateRange) -> _Parts:
+    since, until = date_range.since, date_range.until
+    if connection.vendor not in TALLIED:
+        return _Parts(None, [(since, until)])
+
+    def utc_midnight(moment: datetime, later: bool) -> datetime:
+        moment = moment.astimezone(UTC)
+        midnight = datetime.combine(moment.date(), time.min, tzinfo=UTC)
+        return midnight + timedelta(days=1) if later and midnight < moment else midnight
+
+    first, last = utc_midnight(since, later=True), utc_midnight(until, later=False)
+    if first >= last:
+        return _Parts(None, [(since, until)])
+    rest = [(a, b) for a, b in ((since, first), (last, until)) if a < b]
+    return _Parts((first.date(), last.date()), rest)
+
+
+def _created_in(prefix: str, spans: Sequence[tuple[datetime, datetime]]) -> Q:
+    q = Q(pk__in=[])
+    for since, until in spans:
+        q |= Q(**{f"{prefix}__gte": since, f"{prefix}__lt": until})
+    return q
+
+
 def numbers_by_state(date_range: DateRange) -> tuple[list[StateRow], list[str], list[str]]:
-    rows = (
-        OrderedNumber.objects.filter(_in_range("number_order__created_at", date_range))
-        .order_by()
-        .values_list("country_code", "status", "requirements_status")
-        .annotate(n=Count("id"))
-    )
+    parts = _parts(date_range)
+    counts: Counter[tuple[str, str, str]] = Counter()
+    if parts.days:
+        tallies = (
+            NumberTally.objects.filter(
+                day__gte=parts.days[0], day__lt=parts.days[1], requirement_id__isnull=True
+            )
+            .order_by()
+            .values_list("country_code", "status", "requirements_status")
+            .annotate(n=Sum("numbers"))
+        )
+        counts.update({(c, s, v): n for c, s, v, n in tallies})
+    if parts.rest:
+        numbers = (
+            OrderedNumber.objects.filter(_created_in("number_order__created_at", parts.rest))
+            .order_by()
+            .values_list("country_code", "status", "requirements_status")
+            .annotate(n=Count("id"))
+        )
+        counts.update({(c, s, v): n for c, s, v, n in numbers})
     countries: dict[str, StateRow] = {}
     vetting: set[str] = set()
     statuses: set[str] = set()
-    for country, status, req_status, n in rows:
+    for (country, status, req_status), n in counts.items():
+        if not n:
+            continue  # every number counted there has moved on
         row = countries.setdefault(country or "", StateRow(country or "", 0, {}, {}))
         row.total += n
         row.by_vetting[req_status] = row.by_vetting.get(req_status, 0) + n
@@ -350,7 +409,7 @@ _RATES_SQL = {
         CROSS JOIN LATERAL jsonb_array_elements(
             CASE WHEN jsonb_typeof(n.regulatory_requirements) = 'array'
                  THEN n.regulatory_requirements ELSE '[]'::jsonb END) e
-        WHERE o.created_at >= %s AND o.created_at < %s
+        WHERE {created_in}
         GROUP BY 1, 2
     """,
     "sqlite": """
@@ -362,7 +421,7 @@ _RATES_SQL = {
         JOIN orders_numberorder o ON o.id = n.number_order_id,
              json_each(CASE WHEN json_type(n.regulatory_requirements) = 'array'
                             THEN n.regulatory_requirements ELSE '[]' END) e
-        WHERE o.created_at >= %s AND o.created_at < %s
+        WHERE {created_in}
         GROUP BY 1, 2
     """,
 }
@@ -371,23 +430,43 @@ _RATES_SQL = {
 def rejection_rates(date_range: DateRange) -> tuple[list[RateRow], list[RateRow]]:
     """Declined / decided requirement values, per requirement type and per country.
 
-    Raw SQL because the values live in a JSON list per number, unrolled by the database
-    (``jsonb_array_elements`` / ``json_each``); the ORM has no expression for that.
+    Summed from the tallies (``orders.tallies``: the triggers unrolled each number's values
+    when it changed); the hours not in them, and every number on a database without them,
+    are counted in raw SQL, because the values live in a JSON list per number unrolled by the
+    database (``jsonb_array_elements`` / ``json_each``) and the ORM has no expression for that.
     """
-    sql = _RATES_SQL.get(connection.vendor)
-    if sql is None:
-        return [], []
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [date_range.since, date_range.until])
-        rows = cursor.fetchall()
+    parts = _parts(date_range)
     per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_country: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    rows: list[tuple[Any, ...]] = []
+    if parts.days:
+        rows += (
+            NumberTally.objects.filter(
+                day__gte=parts.days[0], day__lt=parts.days[1], requirement_id__isnull=False
+            )
+            .order_by()
+            .values_list("requirement_id", "country_code")
+            .annotate(declined=Sum("declined"), decided=Sum("decided"))
+        )
+    sql = _RATES_SQL.get(connection.vendor)
+    if parts.rest and sql is not None:
+        created_in = " OR ".join("(o.created_at >= %s AND o.created_at < %s)" for _ in parts.rest)
+        with connection.cursor() as cursor:
+            cursor.execute(sql.format(created_in=created_in), [t for s in parts.rest for t in s])
+            rows += cursor.fetchall()
+    # Summed per (requirement, country) first: a pair none of whose values is decided any
+    # more (the tallies' +1 and -1 cancel) is left out, as when counting the numbers.
+    pairs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     for requirement_id, country, declined, decided in rows:
+        pair = pairs[requirement_id or "", country or ""]
+        pair[0] += int(declined or 0)
+        pair[1] += int(decided or 0)
+    for (requirement_id, country), (declined, decided) in pairs.items():
         if not decided:
             continue
-        for bucket, key in ((per_type, requirement_id or ""), (per_country, country or "")):
-            bucket[key][0] += int(declined or 0)
-            bucket[key][1] += int(decided or 0)
+        for bucket, key in ((per_type, requirement_id), (per_country, country)):
+            bucket[key][0] += declined
+            bucket[key][1] += decided
     names = dict(
         RequirementType.objects.filter(telnyx_id__in=list(per_type)).values_list(
             "telnyx_id", "name"

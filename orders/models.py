@@ -407,6 +407,31 @@ class CommentRejection(models.Model):
         return f"Rejection {self.position} of comment {self.comment_id}"
 
 
+class NumberTally(models.Model):
+    """A ledger line of the dashboard's counts of numbers, written by PostgreSQL triggers when a
+    number changes (``orders.tallies``): ``-1`` under its old values, ``+1`` under its new ones.
+
+    A number's own line has ``requirement_id`` NULL and counts in ``numbers``; each of its
+    decided requirement values has a line with ``decided`` (and ``declined``) instead.
+    """
+
+    day = models.DateField()  # the UTC day its order was created
+    country_code = models.CharField(max_length=2)
+    status = models.CharField(max_length=32)
+    requirements_status = models.CharField(max_length=64)
+    # NULL marks a number's own line ("" is a requirement value without an id).
+    requirement_id = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    numbers = models.IntegerField()
+    decided = models.IntegerField()
+    declined = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="orders_numbertally_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.country_code} {self.status} {self.requirement_id or ''}"
+
+
 class NumberReservation(models.Model):
     """A 30-minute Telnyx hold on the numbers of a selection, taken from the review page."""
 

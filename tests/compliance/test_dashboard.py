@@ -414,7 +414,8 @@ def test_the_sqlite_rejection_query_counts_like_the_postgresql_one():
         "INSERT INTO orders_orderednumber VALUES (?, ?, ?, ?)",
         [(i, o, c, json.dumps(r)) for i, o, c, r in rows],
     )
-    sql = dashboard._RATES_SQL["sqlite"].replace("%s", "?")
+    created_in = "o.created_at >= %s AND o.created_at < %s"
+    sql = dashboard._RATES_SQL["sqlite"].format(created_in=created_in).replace("%s", "?")
     found = sorted(db.execute(sql, ["2026-10-01", "2026-12-01"]).fetchall())
     assert found == sorted([(R_ADDR, "US", 1, 2), (R_ID, "US", 1, 1)])
 
