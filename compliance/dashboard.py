@@ -181,9 +181,10 @@ def picture(date_range: DateRange, now: datetime | None = None) -> Picture:
     now = now or timezone.now()
     result = Picture(range=date_range, computed_at=now)
     with transaction.atomic(), _plain_plans():
-        result.states, result.vetting_states, result.statuses = numbers_by_state(date_range)
+        counts = count_numbers(date_range)
+        result.states, result.vetting_states, result.statuses = numbers_by_state(date_range, counts)
+        result.by_requirement, result.by_country = rejection_rates(date_range, counts)
         result.activation = activation_times(date_range)
-        result.by_requirement, result.by_country = rejection_rates(date_range)
         result.reasons = rejection_reasons(date_range)
         result.deadlines = upcoming_deadlines(now)
         result.submissions = submissions_per_week(date_range)
@@ -276,19 +277,36 @@ def _created_in(prefix: str, spans: Sequence[tuple[datetime, datetime]]) -> Q:
     return q
 
 
-def numbers_by_state(date_range: DateRange) -> tuple[list[StateRow], list[str], list[str]]:
+@dataclass
+class NumberCounts:
+    """What the first two charts count: numbers per ``(country, status, vetting state)`` and
+    ``[declined, decided]`` requirement values per ``(requirement id, country)``."""
+
+    states: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    values: dict[tuple[str, str], list[int]] = field(
+        default_factory=lambda: defaultdict(lambda: [0, 0])
+    )
+
+
+def count_numbers(date_range: DateRange) -> NumberCounts:
+    """Summed from the tallies (``orders.tallies``, one query for both charts); the hours of
+    the range not in them, and every number on a database without them, are counted from the
+    numbers themselves."""
     parts = _parts(date_range)
-    counts: Counter[tuple[str, str, str]] = Counter()
+    counts = NumberCounts()
+    values: list[tuple[Any, ...]] = []
     if parts.days:
         tallies = (
-            NumberTally.objects.filter(
-                day__gte=parts.days[0], day__lt=parts.days[1], requirement_id__isnull=True
-            )
+            NumberTally.objects.filter(day__gte=parts.days[0], day__lt=parts.days[1])
             .order_by()
-            .values_list("country_code", "status", "requirements_status")
-            .annotate(n=Sum("numbers"))
+            .values_list("requirement_id", "country_code", "status", "requirements_status")
+            .annotate(Sum("numbers"), Sum("declined"), Sum("decided"))
         )
-        counts.update({(c, s, v): n for c, s, v, n in tallies})
+        for requirement_id, country, status, vetting, numbers, declined, decided in tallies:
+            if requirement_id is None:  # a number's own line
+                counts.states[country, status, vetting] += numbers
+            else:
+                values.append((requirement_id, country, declined, decided))
     if parts.rest:
         numbers = (
             OrderedNumber.objects.filter(_created_in("number_order__created_at", parts.rest))
@@ -296,11 +314,23 @@ def numbers_by_state(date_range: DateRange) -> tuple[list[StateRow], list[str], 
             .values_list("country_code", "status", "requirements_status")
             .annotate(n=Count("id"))
         )
-        counts.update({(c, s, v): n for c, s, v, n in numbers})
+        counts.states.update({(c, s, v): n for c, s, v, n in numbers})
+        values += _count_values(parts.rest)
+    for requirement_id, country, declined, decided in values:
+        pair = counts.values[requirement_id or "", country or ""]
+        pair[0] += int(declined or 0)
+        pair[1] += int(decided or 0)
+    return counts
+
+
+def numbers_by_state(
+    date_range: DateRange, counts: NumberCounts | None = None
+) -> tuple[list[StateRow], list[str], list[str]]:
+    counts = counts or count_numbers(date_range)
     countries: dict[str, StateRow] = {}
     vetting: set[str] = set()
     statuses: set[str] = set()
-    for (country, status, req_status), n in counts.items():
+    for (country, status, req_status), n in counts.states.items():
         if not n:
             continue  # every number counted there has moved on
         row = countries.setdefault(country or "", StateRow(country or "", 0, {}, {}))
@@ -427,41 +457,31 @@ _RATES_SQL = {
 }
 
 
-def rejection_rates(date_range: DateRange) -> tuple[list[RateRow], list[RateRow]]:
-    """Declined / decided requirement values, per requirement type and per country.
+def _count_values(spans: Sequence[tuple[datetime, datetime]]) -> list[tuple[Any, ...]]:
+    """``(requirement id, country, declined, decided)`` of the numbers ordered in ``spans``.
 
-    Summed from the tallies (``orders.tallies``: the triggers unrolled each number's values
-    when it changed); the hours not in them, and every number on a database without them,
-    are counted in raw SQL, because the values live in a JSON list per number unrolled by the
-    database (``jsonb_array_elements`` / ``json_each``) and the ORM has no expression for that.
+    Raw SQL because the values live in a JSON list per number, unrolled by the database
+    (``jsonb_array_elements`` / ``json_each``); the ORM has no expression for that.
     """
-    parts = _parts(date_range)
+    sql = _RATES_SQL.get(connection.vendor)
+    if sql is None:
+        return []
+    created_in = " OR ".join("(o.created_at >= %s AND o.created_at < %s)" for _ in spans)
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(created_in=created_in), [t for span in spans for t in span])
+        return cursor.fetchall()
+
+
+def rejection_rates(
+    date_range: DateRange, counts: NumberCounts | None = None
+) -> tuple[list[RateRow], list[RateRow]]:
+    """Declined / decided requirement values, per requirement type and per country."""
+    counts = counts or count_numbers(date_range)
     per_type: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_country: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    rows: list[tuple[Any, ...]] = []
-    if parts.days:
-        rows += (
-            NumberTally.objects.filter(
-                day__gte=parts.days[0], day__lt=parts.days[1], requirement_id__isnull=False
-            )
-            .order_by()
-            .values_list("requirement_id", "country_code")
-            .annotate(declined=Sum("declined"), decided=Sum("decided"))
-        )
-    sql = _RATES_SQL.get(connection.vendor)
-    if parts.rest and sql is not None:
-        created_in = " OR ".join("(o.created_at >= %s AND o.created_at < %s)" for _ in parts.rest)
-        with connection.cursor() as cursor:
-            cursor.execute(sql.format(created_in=created_in), [t for s in parts.rest for t in s])
-            rows += cursor.fetchall()
-    # Summed per (requirement, country) first: a pair none of whose values is decided any
-    # more (the tallies' +1 and -1 cancel) is left out, as when counting the numbers.
-    pairs: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for requirement_id, country, declined, decided in rows:
-        pair = pairs[requirement_id or "", country or ""]
-        pair[0] += int(declined or 0)
-        pair[1] += int(decided or 0)
-    for (requirement_id, country), (declined, decided) in pairs.items():
+    # A (requirement, country) pair none of whose values is decided (any more: the tallies'
+    # +1 and -1 cancel) is left out.
+    for (requirement_id, country), (declined, decided) in counts.values.items():
         if not decided:
             continue
         for bucket, key in ((per_type, requirement_id), (per_country, country)):
