@@ -335,6 +335,14 @@ class OrderedNumber(models.Model):
                 include=["number_order", "country_code", "requirements_status"],
                 name="orders_number_dashboard",
             ),
+            # The dashboard's deadlines of the next 14 days: pending numbers only, answered
+            # from the index alone.
+            models.Index(
+                fields=["deadline"],
+                include=["sub_order"],
+                condition=Q(status="pending"),
+                name="orders_number_pending_deadline",
+            ),
         ]
 
     def __str__(self) -> str:
