@@ -544,7 +544,9 @@ def upcoming_deadlines(now: datetime, days: int = DEADLINE_DAYS) -> list[Deadlin
         .order_by()
         .annotate(day=TruncDate("deadline"))
         .values("day")
-        .annotate(numbers=Count("id"), sub_orders=Count("sub_order", distinct=True))
+        # COUNT(*), not COUNT(id): the partial index orders_number_pending_deadline holds the
+        # deadline and sub order but not the id, and then answers alone (a third of the time).
+        .annotate(numbers=Count("*"), sub_orders=Count("sub_order", distinct=True))
     )
     found = {r["day"]: r for r in rows}
     first = timezone.localtime(now).date()
@@ -560,8 +562,13 @@ def upcoming_deadlines(now: datetime, days: int = DEADLINE_DAYS) -> list[Deadlin
 
 def submissions_per_week(date_range: DateRange) -> list[SubmissionRow]:
     later = Submission.objects.filter(previous=OuterRef("pk"))
-    approved_target = Q(number__isnull=True, sub_order__requirements_met=True) | Q(
-        number__isnull=False, number__requirements_status="approved"
+    # The number is looked up only for submissions that have one (EXISTS, by primary key),
+    # not joined: a join made PostgreSQL hash every number first.
+    number_approved = Exists(
+        OrderedNumber.objects.filter(pk=OuterRef("number_id"), requirements_status="approved")
+    )
+    approved_target = Q(number__isnull=True, sub_order__requirements_met=True) | (
+        Q(number__isnull=False) & Q(number_approved)
     )
     rows = (
         Submission.objects.filter(_in_range("created_at", date_range))
