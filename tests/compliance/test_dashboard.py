@@ -448,3 +448,17 @@ def test_the_tables_write_figures_as_the_template_filters_did():
     ratio = Template("{% widthratio a b 100 %}%")
     for part, whole in ((1, 2), (1, 3), (2, 3), (1, 8), (3, 8), (5, 8), (0, 4), (7, 7)):
         assert _ratio(part, whole) == ratio.render(Context({"a": part, "b": whole}))
+
+
+@pytest.mark.django_db
+def test_a_reason_written_as_markup_is_shown_as_text(alice_client):
+    """Reasons are Telnyx's free text: the table and the chart escape them."""
+    build_data_set()
+    sub = SubNumberOrderFactory(number_order=NumberOrderFactory(created_at=OCT, placed_at=OCT))
+    body = "Some requirement values were declined:\n- +1555 - Proof: <b>bad</b> & worse"
+    mirror.apply_comments(sub, [{"id": "markup", "body": body, "commenter_type": "admin"}])
+    html = alice_client.get(
+        reverse("compliance:dashboard"), {"start": "2026-10-01", "end": "2026-11-30"}
+    ).content.decode()
+    assert "<b>bad</b>" not in html
+    assert "&lt;b&gt;bad&lt;/b&gt; &amp; worse" in html
