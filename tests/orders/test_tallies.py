@@ -187,3 +187,16 @@ def test_beat_compacts_the_ledger_every_few_minutes():
     entry = settings.CELERY_BEAT_SCHEDULE["orders-compact-number-tallies"]
     assert entry["task"] in app.tasks
     assert 0 < entry["options"]["expires"] < entry["schedule"] <= 600
+
+
+@pytest.mark.django_db
+def test_the_rebuild_command_recounts_tallies_lost_behind_the_triggers_back(monkeypatch):
+    from django.core.management import call_command
+
+    _data_set()
+    expected = figures()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM orders_numbertally")  # as after a restore without them
+    assert figures() != expected
+    call_command("rebuild_number_tallies")
+    assert figures() == expected == counted_from_numbers(monkeypatch)
