@@ -200,3 +200,48 @@ def test_the_rebuild_command_recounts_tallies_lost_behind_the_triggers_back(monk
     assert figures() != expected
     call_command("rebuild_number_tallies")
     assert figures() == expected == counted_from_numbers(monkeypatch)
+
+
+def _activations() -> list[tuple[object, ...]]:
+    return [
+        (r.country, r.month, r.numbers, r.median_hours, r.p90_hours)
+        for r in dashboard.activation_times(RANGE)
+    ]
+
+
+@pytest.mark.django_db
+def test_the_copy_of_activations_follows_orders_numbers_and_history(monkeypatch):
+    from datetime import timedelta
+
+    from orders.models import NumberOrder, NumberStatusChange
+
+    def joined() -> list[tuple[object, ...]]:
+        with monkeypatch.context() as patch:
+            patch.setattr(dashboard, "TALLIED", ())
+            return _activations()
+
+    a, b, c = _data_set()
+    for number, hours in ((a, 10), (b, 30), (c, 20), (a, 50)):  # a became active twice
+        NumberStatusChange.objects.create(
+            number=number,
+            field="status",
+            old_value="pending",
+            new_value="success",
+            at=number.number_order.placed_at + timedelta(hours=hours),
+            source="sync",
+        )
+    NumberStatusChange.objects.create(number=b, field="requirements_status", source="sync")
+    assert _activations() == joined()
+    assert _activations()[0] == ("DE", date(2026, 10, 1), 2, 30.0, 46.0)  # 10, 30, 50 h
+    # The order is placed two hours later than recorded, c moves to another country, b's
+    # activation is deleted: the copy follows each.
+    NumberOrder.objects.filter(pk=a.number_order_id).update(
+        placed_at=a.number_order.placed_at + timedelta(hours=2)
+    )
+    OrderedNumber.objects.filter(pk=c.pk).update(country_code="BE")
+    NumberStatusChange.objects.filter(number=b, field="status").delete()
+    assert _activations() == joined()
+    assert _activations() == [
+        ("BE", date(2026, 11, 1), 1, 20.0, 20.0),
+        ("DE", date(2026, 10, 1), 1, 28.0, 44.0),  # 8 h and 48 h
+    ]
