@@ -81,7 +81,7 @@ def horizontal_bars(
     # Room after the longest bar for its figure, or for a note ("median 2.0 days, 90% ...").
     plot = WIDTH - LABEL_WIDTH - (230 if any(b.note for b in bars) else 60)
     # f-strings with ``escape`` on every text, not ``format_html`` per element: the same
-    # markup at a third of the cost (a chart can have a hundred bars).
+    # markup at half the cost (5.3 -> 2.6 ms for the bench's seven charts).
     parts = []
     for i, bar in enumerate(bars):
         y = TOP + i * (BAR_HEIGHT + GAP)
