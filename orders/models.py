@@ -326,6 +326,24 @@ class OrderedNumber(models.Model):
 
     class Meta:
         ordering = ["phone_number"]
+        indexes = [
+            # The dashboard looks up numbers' vetting state by id (submissions approved first
+            # time): from this narrow index alone, not the wide rows (requirement values,
+            # costs).
+            models.Index(
+                fields=["id"],
+                include=["number_order", "country_code", "requirements_status"],
+                name="orders_number_dashboard",
+            ),
+            # The dashboard's deadlines of the next 14 days: pending numbers only, answered
+            # from the index alone.
+            models.Index(
+                fields=["deadline"],
+                include=["sub_order"],
+                condition=Q(status="pending"),
+                name="orders_number_pending_deadline",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.phone_number
@@ -398,6 +416,76 @@ class SubOrderComment(models.Model):
         if self.commenter_type == "admin":
             return "Telnyx Number Ops"
         return self.commenter or "Us"
+
+
+class CommentRejection(models.Model):
+    """One ``(requirement, reason)`` pair listed in a comment, parsed when it was mirrored
+    (``orders.rejections``): the dashboard counts reasons without decrypting comments."""
+
+    comment = models.ForeignKey(
+        SubOrderComment, on_delete=models.CASCADE, related_name="rejections"
+    )
+    position = models.PositiveSmallIntegerField()  # the line's place among the comment's pairs
+    # Parsed from free text that may quote a value: encrypted like the body (P51).
+    requirement = EncryptedTextField(blank=True)
+    reason = EncryptedTextField()
+    # HMAC of the pair (orders.rejections.reason_digest): what the dashboard groups by.
+    digest = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "position"], name="orders_commentrejection_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Rejection {self.position} of comment {self.comment_id}"
+
+
+class NumberTally(models.Model):
+    """A ledger line of the dashboard's counts of numbers, written by PostgreSQL triggers when a
+    number changes (``orders.tallies``): ``-1`` under its old values, ``+1`` under its new ones.
+
+    A number's own line has ``requirement_id`` NULL and counts in ``numbers``; each of its
+    decided requirement values has a line with ``decided`` (and ``declined``) instead.
+    """
+
+    day = models.DateField()  # the UTC day its order was created
+    country_code = models.CharField(max_length=2)
+    status = models.CharField(max_length=32)
+    requirements_status = models.CharField(max_length=64)
+    # NULL marks a number's own line ("" is a requirement value without an id).
+    requirement_id = models.CharField(max_length=64, null=True)  # noqa: DJ001
+    numbers = models.IntegerField()
+    decided = models.IntegerField()
+    declined = models.IntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="orders_numbertally_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.country_code} {self.status} {self.requirement_id or ''}"
+
+
+class Activation(models.Model):
+    """A number becoming active (a ``status`` change to ``success`` in its history) with what the
+    dashboard's activation times need from its number and order, copied by PostgreSQL
+    triggers (``orders.tallies``) so the chart reads one narrow table instead of joining
+    three. Never written by Python."""
+
+    change_id = models.BigIntegerField(primary_key=True)  # the NumberStatusChange
+    number_id = models.BigIntegerField()
+    country_code = models.CharField(max_length=2)
+    ordered_at = models.DateTimeField()  # the order's created_at: what the range filters on
+    started = models.DateTimeField()  # the order's placed_at, or created_at before placing
+    at = models.DateTimeField()  # when the number became active
+
+    class Meta:
+        indexes = [models.Index(fields=["ordered_at"], name="orders_activation_ordered")]
+
+    def __str__(self) -> str:
+        return f"Number {self.number_id} active at {self.at:%Y-%m-%d %H:%M}"
 
 
 class NumberReservation(models.Model):

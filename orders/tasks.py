@@ -14,7 +14,17 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from orders import bulk, group_attach, intents, placing, reconcile, reports, sync, webhooks
+from orders import (
+    bulk,
+    group_attach,
+    intents,
+    placing,
+    reconcile,
+    reports,
+    sync,
+    tallies,
+    webhooks,
+)
 from orders.models import PLACING_FINAL_STATES, BulkOrder, PlacingState, SubOrdersReport
 from portal import outbox
 from portal.backoff import task_countdown
@@ -214,3 +224,9 @@ def follow_sub_orders_reports() -> int:
 def purge_expired_sub_orders_reports() -> int:
     """Beat: delete report files past their retention period."""
     return reports.purge_expired()
+
+
+@shared_task(acks_late=True)
+def compact_number_tallies() -> int:
+    """Beat: fold the dashboard's ledger of number tallies into one row per key."""
+    return tallies.compact()

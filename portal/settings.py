@@ -479,6 +479,12 @@ CELERY_BEAT_SCHEDULE.update(
             "schedule": 3600.0,
             "options": {"expires": 1800},
         },
+        # The dashboard sums the tallies' ledger; folded often, it stays a few rows per day.
+        "orders-compact-number-tallies": {
+            "task": "orders.tasks.compact_number_tallies",
+            "schedule": 300.0,
+            "options": {"expires": 240},
+        },
     }
 )
 

@@ -17,7 +17,7 @@ from compliance.models import (
     SavedAddress,
     Submission,
 )
-from orders.models import SubOrderComment
+from orders.models import CommentRejection, SubOrderComment
 
 ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     Document: ["original_filename"],
@@ -26,6 +26,7 @@ ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     Submission: ["values", "patch_payload"],
     ComplianceProfile: ["name", "values"],
     SubOrderComment: ["body"],
+    CommentRejection: ["requirement", "reason"],
 }
 
 

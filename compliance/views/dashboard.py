@@ -7,12 +7,16 @@ charts (``compliance.charts``) and render; every chart's figures are also in a t
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import dateformat
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from compliance import dashboard
 from compliance.access import VIEW_PERM
@@ -52,6 +56,89 @@ def _hours(value: float) -> str:
 
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
+
+
+def _one_decimal(value: float) -> str:
+    """As ``floatformat:1`` writes it (half up, from the shortest repr), without the filter."""
+    if math.isnan(value):
+        return "—"
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), ROUND_HALF_UP))
+
+
+def _ratio(part: int, whole: int) -> str:
+    """As ``{% widthratio part whole 100 %}%`` writes it."""
+    return f"{round(part / whole * 100)}%" if whole else "—"
+
+
+Row = tuple[str, SafeString]
+
+
+def _cells(texts: list[str]) -> SafeString:
+    return mark_safe("".join(f"<td>{escape(t)}</td>" for t in texts))  # noqa: S308 (escaped)
+
+
+def tables(picture: dashboard.Picture) -> dict[str, list[Row]]:
+    """Every table's rows: the row heading (text) and its cells (``<td>`` markup).
+
+    Formatted and joined here once rather than by template filters and a loop per cell: the
+    page has several hundred figures, and each one rendered by the template went through a
+    loop step and localisation (half the page's rendering time when measured).
+    """
+    rows = _text_rows(picture)
+    return {name: [(head, _cells(cells)) for head, cells in found] for name, found in rows.items()}
+
+
+def _text_rows(picture: dashboard.Picture) -> dict[str, list[tuple[str, list[str]]]]:
+    return {
+        "states": [
+            (
+                row.country or "(no country)",
+                [
+                    str(row.total),
+                    *(str(row.by_vetting.get(s, 0)) for s in picture.vetting_states),
+                    *(str(row.by_status.get(s, 0)) for s in picture.statuses),
+                ],
+            )
+            for row in picture.states
+        ],
+        "activation": [
+            (
+                r.country,
+                [
+                    f"{r.month:%Y-%m}",
+                    str(r.numbers),
+                    _one_decimal(r.median_hours),
+                    _one_decimal(r.p90_hours),
+                ],
+            )
+            for r in picture.activation
+        ],
+        "by_requirement": [
+            (r.label, [str(r.decided), str(r.declined), _ratio(r.declined, r.decided)])
+            for r in picture.by_requirement
+        ],
+        "by_country": [
+            (r.label, [str(r.decided), str(r.declined), _ratio(r.declined, r.decided)])
+            for r in picture.by_country
+        ],
+        "reasons": [(r.reason, [r.requirement or "—", str(r.count)]) for r in picture.reasons],
+        "deadlines": [
+            (dateformat.format(d.day, "D Y-m-d"), [str(d.numbers), str(d.sub_orders)])
+            for d in picture.deadlines
+        ],
+        "submissions": [
+            (
+                f"{s.week:%Y-%m-%d}",
+                [
+                    str(s.submissions),
+                    str(s.first),
+                    str(s.first_approved),
+                    _ratio(s.first_approved, s.first),
+                ],
+            )
+            for s in picture.submissions
+        ],
+    }
 
 
 def charts(picture: dashboard.Picture) -> dict[str, Any]:
@@ -158,20 +245,11 @@ def dashboard_page(request: HtmxHttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         date_range = dashboard.DateRange(form.cleaned_data["start"], form.cleaned_data["end"])
     picture = dashboard.cached_picture(date_range)
-    state_rows = [
-        (
-            row.country or "(no country)",
-            row.total,
-            [row.by_vetting.get(s, 0) for s in picture.vetting_states],
-            [row.by_status.get(s, 0) for s in picture.statuses],
-        )
-        for row in picture.states
-    ]
     context = {
         "form": form,
         "picture": picture,
         "range": date_range,
-        "state_rows": state_rows,
+        "tables": tables(picture),
         "cache_minutes": int(settings.DASHBOARD_CACHE_SECONDS) // 60,
         **charts(picture),
     }
