@@ -14,6 +14,8 @@ from compliance.models import (
     ComplianceProfile,
     Document,
     RequirementDraft,
+    RequirementGroupComment,
+    RequirementGroupLink,
     SavedAddress,
     Submission,
 )
@@ -25,6 +27,8 @@ ENCRYPTED_FIELDS: dict[type[Any], list[str]] = {
     RequirementDraft: ["values"],
     Submission: ["values", "patch_payload"],
     ComplianceProfile: ["name", "values"],
+    RequirementGroupLink: ["values"],
+    RequirementGroupComment: ["body"],
     SubOrderComment: ["body"],
     CommentRejection: ["requirement", "reason"],
 }
