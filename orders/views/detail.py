@@ -37,9 +37,9 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
     if checked and not order.is_final and order.telnyx_id:
         last_synced = max(checked, last_synced) if last_synced else checked
     sub_orders = list(
-        order.sub_orders.select_related("assignee", "number_order").prefetch_related(
-            "numbers", "comments"
-        )
+        order.sub_orders.select_related(
+            "assignee", "number_order", "cancelled_by"
+        ).prefetch_related("numbers", "comments")
     )
     for sub in sub_orders:
         sub.user_may_cancel = sub.can_cancel and may_cancel(user, sub)  # type: ignore[attr-defined]
