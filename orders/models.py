@@ -323,9 +323,19 @@ class OrderedNumber(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Since when ``requirements_status`` holds its value: its newest history row, or when the
+    # number was first mirrored. The work queue shows the newest rejections and reviews first
+    # from this column's index instead of reading the history row by row.
+    requirements_status_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["phone_number"]
+        indexes = [
+            models.Index(
+                fields=["requirements_status", "-requirements_status_changed_at", "-id"],
+                name="orders_number_vetting_changed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.phone_number
