@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.urls import reverse
 from django.utils import timezone
 
@@ -288,12 +288,23 @@ def _merge(
     limit: int,
     parts: list[tuple[QuerySet[Any], Callable[[Any], Row]]],
     newest_first: bool = True,
+    long: tuple[QuerySet[Any], ...] = (),
 ) -> tuple[int, list[Row]]:
+    """The rows ``offset`` to ``offset + limit`` of the parts merged by time, and their count.
+
+    A part's rows and its count come in one query (a window count), as these lists are short;
+    the ``long`` parts (numbers: thousands of rows) are counted apart, from an index, as a
+    window would read every row."""
     count = 0
     streams = []
     for qs, to_row in parts:
-        count += qs.count()
-        streams.append([to_row(obj) for obj in qs[: offset + limit]])
+        if qs.query.is_sliced or any(qs is other for other in long):
+            count += qs.count()
+            objs = list(qs[: offset + limit])
+        else:
+            objs = list(qs.annotate(part_total=Window(Count("pk")))[: offset + limit])
+            count += objs[0].part_total if objs else 0
+        streams.append([to_row(obj) for obj in objs])
     epoch = datetime.min.replace(tzinfo=ctx.now.tzinfo)
 
     def key(row: Row) -> datetime:
@@ -433,7 +444,8 @@ def at_telnyx(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
             sub_order=s.sub_order,
         )
 
-    return _merge(ctx, offset, limit, [(sending, sending_row), (numbers, number_row)])
+    parts = [(sending, sending_row), (numbers, number_row)]
+    return _merge(ctx, offset, limit, parts, long=(numbers,))
 
 
 def stuck(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:

@@ -310,7 +310,7 @@ class OrderedNumber(models.Model):
     phone_number_type = models.CharField(max_length=32, blank=True)
     locality = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=32, blank=True)
-    requirements_status = models.CharField(max_length=64, blank=True, db_index=True)
+    requirements_status = models.CharField(max_length=64, blank=True)  # indexes: see Meta
     requirements_met = models.BooleanField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     # [{"requirement_id", "field_type", "status", "has_value"}]: whether a value is at Telnyx,
@@ -334,6 +334,11 @@ class OrderedNumber(models.Model):
             models.Index(
                 fields=["requirements_status", "-requirements_status_changed_at", "-id"],
                 name="orders_number_vetting_changed",
+            ),
+            # The work queue counts the numbers in each vetting state of pending sub orders:
+            # read from this index alone, not from the (wide) rows.
+            models.Index(
+                fields=["requirements_status", "sub_order", "id"], name="orders_number_vetting_sub"
             ),
         ]
 

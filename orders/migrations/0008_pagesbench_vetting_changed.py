@@ -1,6 +1,7 @@
 """Since when each number's requirements status holds its value, kept on the number (filled
 here from its history, else from when it was mirrored) so the work queue sorts rejections and
-reviews by an index instead of reading the history row by row."""
+reviews by an index instead of reading the history row by row; and an index the work queue
+counts each vetting state's numbers from (it replaces the single-column one)."""
 
 import django.utils.timezone
 from django.db import migrations, models
@@ -30,6 +31,17 @@ class Migration(migrations.Migration):
             index=models.Index(
                 fields=["requirements_status", "-requirements_status_changed_at", "-id"],
                 name="orders_number_vetting_changed",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="orderednumber",
+            name="requirements_status",
+            field=models.CharField(blank=True, max_length=64),
+        ),
+        migrations.AddIndex(
+            model_name="orderednumber",
+            index=models.Index(
+                fields=["requirements_status", "sub_order", "id"], name="orders_number_vetting_sub"
             ),
         ),
     ]
