@@ -190,8 +190,7 @@ def rejected(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
         .values("id")[:1]
     )
     qs = _numbers(ctx).filter(requirements_status=EXCEPTION).annotate(comment_id=latest_comment)
-    qs = _newest_change_first(qs)
-    count, numbers = _page(qs, offset, limit)
+    count, numbers = _page(_newest_change_first(qs), offset, limit)
     comment_ids = [n.comment_id for n in numbers if n.comment_id]  # type: ignore[attr-defined]
     comments = SubOrderComment.objects.in_bulk(comment_ids) if comment_ids else {}
     labels = _labels(numbers)
@@ -444,7 +443,10 @@ def at_telnyx(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
             sub_order=s.sub_order,
         )
 
-    parts = [(sending, sending_row), (numbers, number_row)]
+    parts: list[tuple[QuerySet[Any], Callable[[Any], Row]]] = [
+        (sending, sending_row),
+        (numbers, number_row),
+    ]
     return _merge(ctx, offset, limit, parts, long=(numbers,))
 
 

@@ -183,6 +183,10 @@ class NumberOrder(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="orders_no_status_created"),
+            # The orders list counts every order per state: from this index alone, not the rows.
+            models.Index(
+                fields=["status", "placing_state", "needs_action"], name="orders_no_states"
+            ),
         ]
 
     def __str__(self) -> str:
