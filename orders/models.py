@@ -344,6 +344,12 @@ class OrderedNumber(models.Model):
             models.Index(
                 fields=["requirements_status", "sub_order", "id"], name="orders_number_vetting_sub"
             ),
+            # The deadline board counts the numbers due in each window from this index alone.
+            models.Index(
+                fields=["deadline", "sub_order"],
+                name="orders_number_due",
+                condition=Q(deadline__isnull=False),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,8 @@
 """Since when each number's requirements status holds its value, kept on the number (filled
 here from its history, else from when it was mirrored) so the work queue sorts rejections and
-reviews by an index instead of reading the history row by row; and an index the work queue
-counts each vetting state's numbers from (it replaces the single-column one)."""
+reviews by an index instead of reading the history row by row; an index the work queue counts
+each vetting state's numbers from (it replaces the single-column one); and one the deadline
+board counts each window's numbers from."""
 
 import django.utils.timezone
 from django.db import migrations, models
@@ -42,6 +43,14 @@ class Migration(migrations.Migration):
             model_name="orderednumber",
             index=models.Index(
                 fields=["requirements_status", "sub_order", "id"], name="orders_number_vetting_sub"
+            ),
+        ),
+        migrations.AddIndex(
+            model_name="orderednumber",
+            index=models.Index(
+                condition=models.Q(("deadline__isnull", False)),
+                fields=["deadline", "sub_order"],
+                name="orders_number_due",
             ),
         ),
     ]
