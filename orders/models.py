@@ -344,9 +344,10 @@ class OrderedNumber(models.Model):
             models.Index(
                 fields=["requirements_status", "sub_order", "id"], name="orders_number_vetting_sub"
             ),
-            # The deadline board counts the numbers due in each window from this index alone.
+            # The deadline board counts the numbers due in each window, and the work queue those
+            # due soon, from this index alone.
             models.Index(
-                fields=["deadline", "sub_order"],
+                fields=["deadline", "sub_order", "requirements_status"],
                 name="orders_number_due",
                 condition=Q(deadline__isnull=False),
             ),

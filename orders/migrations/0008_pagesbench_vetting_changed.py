@@ -2,7 +2,7 @@
 here from its history, else from when it was mirrored) so the work queue sorts rejections and
 reviews by an index instead of reading the history row by row; an index the work queue counts
 each vetting state's numbers from (it replaces the single-column one); and one the deadline
-board counts each window's numbers from."""
+board counts each window's numbers from (and the work queue those due soon)."""
 
 import django.utils.timezone
 from django.db import migrations, models
@@ -49,7 +49,7 @@ class Migration(migrations.Migration):
             model_name="orderednumber",
             index=models.Index(
                 condition=models.Q(("deadline__isnull", False)),
-                fields=["deadline", "sub_order"],
+                fields=["deadline", "sub_order", "requirements_status"],
                 name="orders_number_due",
             ),
         ),
