@@ -15,9 +15,10 @@ submissions) whose detail page is measured. Then ``VACUUM ANALYZE``, as autovacu
 
 Each database is served by gunicorn (one sync worker, a real server process). A manager signs
 in through the real forms (password, then the TOTP code), and the pages in ``PAGES`` are timed
-over a new connection per request, in alternating rounds (every page once per round, so a busy
-moment of a shared machine weighs on all of them); each page's time is the median over the
-rounds of the round's median, and its ratio the median over the rounds of page / trivial page.
+over a new connection per request, in rounds of turns (each turn one request to every page in
+turn, so a busy moment of a shared machine weighs on all of them); each page's time is the
+median over the rounds of the round's median, and its ratio the median over the rounds of
+page / trivial page.
 The queries are counted in a separate process on the same database and session (the second of
 two requests, so caches filled by the first do not count against a page).
 
@@ -61,7 +62,7 @@ BASE_URL = os.environ.get(
 )
 SIZES = {"small": 100, "big": 10_000}
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
-REQUESTS = int(os.environ.get("BENCH_REQUESTS", "5"))
+REQUESTS = int(os.environ.get("BENCH_REQUESTS", "7"))
 USERNAME = "bench-pages-maria"
 PASSWORD = "bench-pages-password-1"  # noqa: S105 (a bench database's own user)
 TOTP_KEY = "3132333435363738393031323334353637383930"  # fixed: the signing-in process needs it
@@ -389,13 +390,19 @@ def child(command: str, size: str, *args: str) -> str:
 
 
 def time_pages(base: str, paths: list[str], cookie: str) -> tuple[list[float], list[float]]:
-    """Alternating rounds; per page the median time (ms) and the median ratio to the first."""
+    """Rounds of ``REQUESTS`` turns, each turn one request to every page in order (so a busy
+    moment of the machine falls on all pages alike); per page the median over the rounds of
+    the round's median time (ms), and the median over the rounds of page / trivial page."""
     for path in paths:
         time_page(base, path, cookie, 2)  # warm up
     times: list[list[float]] = [[] for _ in paths]
     ratios: list[list[float]] = [[] for _ in paths]
     for round_ in range(1, ROUNDS + 1):
-        medians = [statistics.median(time_page(base, p, cookie, REQUESTS)) for p in paths]
+        samples: list[list[float]] = [[] for _ in paths]
+        for _ in range(REQUESTS):
+            for i, path in enumerate(paths):
+                samples[i] += time_page(base, path, cookie, 1)
+        medians = [statistics.median(sample) for sample in samples]
         for i, median in enumerate(medians):
             times[i].append(median)
             ratios[i].append(median / medians[0])
@@ -422,7 +429,7 @@ def main() -> None:
             f"{ratio:6.2f}"
         )
     print(
-        f"10,000 orders / 50,000 numbers; {ROUNDS} alternating rounds of {REQUESTS} requests; "
+        f"10,000 orders / 50,000 numbers; {ROUNDS} rounds of {REQUESTS} turns over the pages; "
         f"goal: same queries, ratio <= {GOAL:g}; load average {load[0]:.2f} {load[1]:.2f} "
         f"{load[2]:.2f} on {os.cpu_count()} cores"
     )
