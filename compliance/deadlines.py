@@ -1,4 +1,4 @@
-"""Deadlines: the board of everything due and the reminder emails.
+"""Deadlines: the board of everything due (paged, with counts per window) and the reminder emails.
 
 Telnyx puts a deadline only on each number (``NumberOrderPhoneNumber.deadline``); it is cleared
 once every value is in, replaced after a rejection, and when it passes with values missing the
@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from compliance import catalogue
@@ -46,6 +46,11 @@ class BoardRow:
     @property
     def overdue(self) -> bool:
         return bool(self.number.deadline and self.number.deadline <= timezone.now())
+
+    @property
+    def day(self) -> Any:
+        """The deadline's day (local time): the board groups its rows by it."""
+        return timezone.localdate(self.number.deadline) if self.number.deadline else None
 
 
 def _requirement_ids(number: Any) -> list[str]:
@@ -72,23 +77,83 @@ def missing_requirements(
     return missing, declined
 
 
-def board(owner: str = "", user: Any = None) -> list[BoardRow]:
-    """Every number of a pending sub order that has a deadline, soonest first; ``owner``
-    "mine" keeps the sub orders ``user`` owns, "unassigned" those nobody owns."""
+BOARD_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Window:
+    """A stretch of time on the board: deadlines after ``start`` and up to ``end`` from now."""
+
+    key: str
+    label: str
+    start: timedelta | None
+    end: timedelta | None
+
+    def q(self, now: datetime) -> Q:
+        q = Q()
+        if self.start is not None:
+            q &= Q(deadline__gt=now + self.start)
+        if self.end is not None:
+            q &= Q(deadline__lte=now + self.end)
+        return q
+
+
+WINDOWS = [
+    Window("overdue", "Overdue", None, timedelta(0)),
+    Window("24h", "Within 24 h", timedelta(0), timedelta(hours=24)),
+    Window("72h", "24 to 72 h", timedelta(hours=24), timedelta(hours=72)),
+    Window("week", "3 to 7 days", timedelta(hours=72), timedelta(days=7)),
+    Window("later", "Later", timedelta(days=7), None),
+]
+WINDOW_KEYS = {w.key: w for w in WINDOWS}
+
+
+@dataclass
+class Board:
+    """One page of the board and the counts of every window (under the same owner filter)."""
+
+    rows: list[BoardRow]
+    counts: dict[str, int]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def windows(self) -> list[tuple[Window, int]]:
+        return [(w, self.counts[w.key]) for w in WINDOWS]
+
+
+def board(owner: str = "", user: Any = None, window: str = "", page: int = 1) -> Board:
+    """Numbers of pending sub orders that have a deadline, soonest first, one page at a time,
+    with the count in each window. ``owner`` "mine" keeps the sub orders ``user`` owns,
+    "unassigned" those nobody owns; ``window`` one of ``WINDOWS`` (anything else: all).
+
+    Three queries whatever the size: the counts, one page of rows, the requirement names."""
+    now = timezone.now()
     owned = Q()
     if owner == "mine":
         owned = Q(sub_order__assignee_id=getattr(user, "pk", None))
     elif owner == "unassigned":
         owned = Q(sub_order__assignee__isnull=True)
+    due = OrderedNumber.objects.filter(owned, deadline__isnull=False, sub_order__status="pending")
+    # Counting ``deadline`` (never NULL here) reads the ``orders_number_due`` index alone.
+    counts = due.aggregate(
+        all=Count("deadline"), **{w.key: Count("deadline", filter=w.q(now)) for w in WINDOWS}
+    )
+    chosen = WINDOW_KEYS.get(window)
+    total = counts[chosen.key] if chosen else counts["all"]
+    pages = max(1, -(-total // BOARD_PAGE_SIZE))
+    page = min(max(1, page), pages)
     numbers = (
-        OrderedNumber.objects.filter(owned, deadline__isnull=False, sub_order__status="pending")
+        due.filter(chosen.q(now) if chosen else Q())
         .select_related(
             "sub_order", "sub_order__assignee", "number_order", "number_order__placed_by"
         )
-        .order_by("deadline", "phone_number")
+        .order_by("deadline", "phone_number", "pk")
     )
-    rows_of_numbers = list(numbers)
-    # One catalogue look-up for the whole board; ids never seen before are fetched from Telnyx
+    start = (page - 1) * BOARD_PAGE_SIZE
+    rows_of_numbers = list(numbers[start : start + BOARD_PAGE_SIZE])
+    # One catalogue look-up for the page; ids never seen before are fetched from Telnyx
     # once, so a brand-new order is labelled by name, not by id.
     types = catalogue.ensure(
         {rid for number in rows_of_numbers for rid in _requirement_ids(number)}
@@ -97,7 +162,7 @@ def board(owner: str = "", user: Any = None) -> list[BoardRow]:
     for number in rows_of_numbers:
         missing, declined = missing_requirements(number, types)
         rows.append(BoardRow(number=number, missing=missing, declined=declined))
-    return rows
+    return Board(rows=rows, counts=counts, total=total, page=page, pages=pages)
 
 
 def _claim(number: Any, kind: str, deadline: datetime | None) -> bool:

@@ -42,7 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from compliance.work_queue import EXCEPTION, _changed_to, _labels, _requirements_with
+from compliance.work_queue import EXCEPTION, _labels, _requirements_with
 from orders.models import OrderedNumber, SubNumberOrder, SubOrderComment
 
 PAGE_SIZE = 20
@@ -125,7 +125,10 @@ def _declined_rows(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> 
     ).order_by()
     if subs is not None:
         qs = qs.filter(sub_order__in=subs)
-    arrived = Coalesce(_changed_to(EXCEPTION), F("sub_order__telnyx_updated_at"), F("created_at"))
+    # Stamped by the mirror when the vetting state changed (indexed, no history subquery).
+    arrived = Coalesce(
+        F("requirements_status_changed_at"), F("sub_order__telnyx_updated_at"), F("created_at")
+    )
     always = Value(True, output_field=BooleanField())
     return _columns(qs, "declined", always, arrived)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Window
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,7 +27,6 @@ from compliance.submission import ACTIVE
 from orders.models import (
     BulkOrder,
     NumberOrder,
-    NumberStatusChange,
     OrderedNumber,
     PlacingState,
     SubNumberOrder,
@@ -175,15 +174,9 @@ def _numbers(ctx: _Ctx) -> QuerySet[OrderedNumber]:
     ).select_related("sub_order", "sub_order__assignee", "number_order")
 
 
-def _changed_to(value: str) -> Subquery:
-    """When the number's requirements status last became ``value`` (from its history)."""
-    return Subquery(
-        NumberStatusChange.objects.filter(
-            number=OuterRef("pk"), field="requirements_status", new_value=value
-        )
-        .order_by("-at")
-        .values("at")[:1]
-    )
+def _newest_change_first(qs: QuerySet[OrderedNumber]) -> QuerySet[OrderedNumber]:
+    """Newest change of the requirements status first (``orders_number_vetting_changed``)."""
+    return qs.order_by("-requirements_status_changed_at", "-id")
 
 
 def _page(qs: QuerySet[Any], offset: int, limit: int) -> tuple[int, list[Any]]:
@@ -196,13 +189,8 @@ def rejected(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
         .order_by("-telnyx_created_at", "-id")
         .values("id")[:1]
     )
-    qs = (
-        _numbers(ctx)
-        .filter(requirements_status=EXCEPTION)
-        .annotate(rejected_at=_changed_to(EXCEPTION), comment_id=latest_comment)
-        .order_by(F("rejected_at").desc(nulls_last=True), "-id")
-    )
-    count, numbers = _page(qs, offset, limit)
+    qs = _numbers(ctx).filter(requirements_status=EXCEPTION).annotate(comment_id=latest_comment)
+    count, numbers = _page(_newest_change_first(qs), offset, limit)
     comment_ids = [n.comment_id for n in numbers if n.comment_id]  # type: ignore[attr-defined]
     comments = SubOrderComment.objects.in_bulk(comment_ids) if comment_ids else {}
     labels = _labels(numbers)
@@ -215,7 +203,7 @@ def rejected(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
                 title=_number_title(n),
                 url=_fix_url(n),
                 status=n.requirements_status,
-                when=n.rejected_at or (n.sub_order.telnyx_updated_at if n.sub_order else None),  # type: ignore[attr-defined]
+                when=n.requirements_status_changed_at,
                 deadline=n.deadline,
                 details="Declined: "
                 + (", ".join(_requirements_with(n, "declined", labels)) or "—"),
@@ -299,12 +287,23 @@ def _merge(
     limit: int,
     parts: list[tuple[QuerySet[Any], Callable[[Any], Row]]],
     newest_first: bool = True,
+    long: tuple[QuerySet[Any], ...] = (),
 ) -> tuple[int, list[Row]]:
+    """The rows ``offset`` to ``offset + limit`` of the parts merged by time, and their count.
+
+    A part's rows and its count come in one query (a window count), as these lists are short;
+    the ``long`` parts (numbers: thousands of rows) are counted apart, from an index, as a
+    window would read every row."""
     count = 0
     streams = []
     for qs, to_row in parts:
-        count += qs.count()
-        streams.append([to_row(obj) for obj in qs[: offset + limit]])
+        if qs.query.is_sliced or any(qs is other for other in long):
+            count += qs.count()
+            objs = list(qs[: offset + limit])
+        else:
+            objs = list(qs.annotate(part_total=Window(Count("pk")))[: offset + limit])
+            count += objs[0].part_total if objs else 0
+        streams.append([to_row(obj) for obj in objs])
     epoch = datetime.min.replace(tzinfo=ctx.now.tzinfo)
 
     def key(row: Row) -> datetime:
@@ -420,12 +419,7 @@ def awaiting_approval(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row
 
 
 def at_telnyx(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
-    numbers = (
-        _numbers(ctx)
-        .filter(requirements_status=UNDER_REVIEW)
-        .annotate(since=_changed_to(UNDER_REVIEW))
-        .order_by(F("since").desc(nulls_last=True), "-id")
-    )
+    numbers = _newest_change_first(_numbers(ctx).filter(requirements_status=UNDER_REVIEW))
     sending = (
         Submission.objects.filter(
             ctx.filters.sub_order_q(ctx.user, "sub_order__"),
@@ -440,7 +434,7 @@ def at_telnyx(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
             title=_number_title(n),
             url=_sub_url(n.sub_order),  # type: ignore[arg-type]
             status=n.requirements_status,
-            when=n.since or n.last_synced_at,  # type: ignore[attr-defined]
+            when=n.requirements_status_changed_at,
             deadline=n.deadline,
             details="Under review at Telnyx",
             assignee=n.sub_order.assignee if n.sub_order else None,
@@ -460,7 +454,11 @@ def at_telnyx(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
             sub_order=s.sub_order,
         )
 
-    return _merge(ctx, offset, limit, [(sending, sending_row), (numbers, number_row)])
+    parts: list[tuple[QuerySet[Any], Callable[[Any], Row]]] = [
+        (sending, sending_row),
+        (numbers, number_row),
+    ]
+    return _merge(ctx, offset, limit, parts, long=(numbers,))
 
 
 def stuck(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:

@@ -399,7 +399,11 @@ def _apply_numbers(
             setattr(row, name, values[name])
         row.sub_order = sub
         row.last_synced_at = now
-        row.save(update_fields=[*changed, "sub_order", "last_synced_at"])
+        stamped = []
+        if "requirements_status" in changed:  # what the work queue sorts by (see the model)
+            row.requirements_status_changed_at = now
+            stamped.append("requirements_status_changed_at")
+        row.save(update_fields=[*changed, *stamped, "sub_order", "last_synced_at"])
         changes.rows += 1
         changes.status_changed = changes.status_changed or "status" in changed
         changes.aggregates_stale = (

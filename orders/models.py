@@ -183,6 +183,10 @@ class NumberOrder(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-created_at"], name="orders_no_status_created"),
+            # The orders list counts every order per state: from this index alone, not the rows.
+            models.Index(
+                fields=["status", "placing_state", "needs_action"], name="orders_no_states"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -310,7 +314,7 @@ class OrderedNumber(models.Model):
     phone_number_type = models.CharField(max_length=32, blank=True)
     locality = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=32, blank=True)
-    requirements_status = models.CharField(max_length=64, blank=True, db_index=True)
+    requirements_status = models.CharField(max_length=64, blank=True)  # indexes: see Meta
     requirements_met = models.BooleanField(null=True, blank=True)
     deadline = models.DateTimeField(null=True, blank=True, db_index=True)
     # [{"requirement_id", "field_type", "status", "has_value"}]: whether a value is at Telnyx,
@@ -323,6 +327,10 @@ class OrderedNumber(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Since when ``requirements_status`` holds its value: its newest history row, or when the
+    # number was first mirrored. The work queue shows the newest rejections and reviews first
+    # from this column's index instead of reading the history row by row.
+    requirements_status_changed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["phone_number"]
@@ -342,6 +350,22 @@ class OrderedNumber(models.Model):
                 include=["sub_order"],
                 condition=Q(status="pending"),
                 name="orders_number_pending_deadline",
+            ),
+            models.Index(
+                fields=["requirements_status", "-requirements_status_changed_at", "-id"],
+                name="orders_number_vetting_changed",
+            ),
+            # The work queue counts the numbers in each vetting state of pending sub orders:
+            # read from this index alone, not from the (wide) rows.
+            models.Index(
+                fields=["requirements_status", "sub_order", "id"], name="orders_number_vetting_sub"
+            ),
+            # The deadline board counts the numbers due in each window, and the work queue those
+            # due soon, from this index alone.
+            models.Index(
+                fields=["deadline", "sub_order", "requirements_status"],
+                name="orders_number_due",
+                condition=Q(deadline__isnull=False),
             ),
         ]
 

@@ -45,7 +45,9 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
     if checked and not order.is_final and order.telnyx_id:
         last_synced = max(checked, last_synced) if last_synced else checked
     sub_orders = list(
-        order.sub_orders.select_related("assignee", "number_order").prefetch_related(
+        order.sub_orders.select_related(
+            "assignee", "number_order", "cancelled_by"
+        ).prefetch_related(
             "numbers", Prefetch("comments", SubOrderComment.objects.select_related("author"))
         )
     )

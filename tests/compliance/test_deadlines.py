@@ -3,17 +3,23 @@ sub order's owner (or whoever placed the order) only, as notifications mailed by
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from compliance import deadlines
-from compliance.models import DeadlineReminder
+from compliance.models import DeadlineReminder, RequirementType
 from notifications.models import Notification
+from orders.models import NumberOrder, OrderedNumber, SubNumberOrder
 from tests.notifications.helpers import deliver_mails
+from tests.orders.factories import bulk_open_orders
 
 pytestmark = pytest.mark.django_db
 
@@ -119,6 +125,108 @@ def test_the_board_lists_soonest_first_with_what_is_missing(sub_order, alice_cli
     number = sub_order.numbers.get()
     assert number.phone_number in body
     assert "Requirement 00000000" in body  # uncached requirement labels still show
+
+
+BOARD = "/compliance/deadlines/"
+
+
+def numbers_due_in(*hours: float, assignee=None) -> list[OrderedNumber]:
+    """One pending sub order per deadline, its number due ``hours`` from now."""
+    numbers = []
+    for h in hours:
+        order = NumberOrder.objects.create(telnyx_id=str(uuid.uuid4()), customer_reference=str(h))
+        sub = SubNumberOrder.objects.create(
+            telnyx_id=str(uuid.uuid4()),
+            number_order=order,
+            country_code="DE",
+            phone_number_type="local",
+            status="pending",
+            assignee=assignee,
+        )
+        numbers.append(
+            OrderedNumber.objects.create(
+                telnyx_id=str(uuid.uuid4()),
+                sub_order=sub,
+                number_order=order,
+                phone_number=f"+4930{len(numbers):07d}",
+                deadline=timezone.now() + timedelta(hours=h),
+            )
+        )
+    return numbers
+
+
+def shown(body: str) -> list[str]:
+    return re.findall(r'data-number="([^"]+)"', body)
+
+
+def test_the_board_costs_the_same_queries_for_a_few_and_1000_due_numbers(alice, alice_client):
+    """Fewer numbers than a page, then many pages: per-row queries would show."""
+    RequirementType.objects.create(telnyx_id="bulk-address", name="Business address")
+    alice_client.get(BOARD)  # the session's first request does its own bookkeeping
+    counts, rows = [], []
+    for size in (20, 1_000):
+        bulk_open_orders(size)  # three in four of them pending, due within 100 hours
+        NumberOrder.objects.update(placed_by=alice)
+        SubNumberOrder.objects.update(assignee=alice)
+        with CaptureQueriesContext(connection) as queries:
+            response = alice_client.get(BOARD)
+        body = response.content.decode()
+        assert "Business address" in body
+        counts.append(len(queries))
+        rows.append(len(shown(body)))
+    assert rows == [15, deadlines.BOARD_PAGE_SIZE]
+    assert counts[0] == counts[1], counts
+    assert "Page 1 of 16 (765 numbers)" in " ".join(body.split())
+
+
+def test_the_board_is_paged_soonest_first_by_day_with_a_count_per_window(alice_client, monkeypatch):
+    monkeypatch.setattr(deadlines, "BOARD_PAGE_SIZE", 2)
+    overdue, soon, in_two_days, in_five_days, later, latest = numbers_due_in(
+        -3, 10, 50, 5 * 24, 20 * 24, 30 * 24
+    )
+    body = alice_client.get(BOARD).content.decode()
+    assert shown(body) == [overdue.phone_number, soon.phone_number]
+    text = " ".join(re.sub(r"<[^>]+>", " ", body).split())
+    for label, count in [("All", 6), ("Overdue", 1), ("Within 24 h", 1), ("24 to 72 h", 1),
+                         ("3 to 7 days", 1), ("Later", 2)]:  # fmt: skip
+        assert f"{label} {count}" in text
+    assert "Page 1 of 3 (6 numbers)" in text
+    assert 'scope="rowgroup"' in body  # a heading row per day
+    assert timezone.localdate(overdue.deadline).strftime("%A") in text
+
+    page_2 = alice_client.get(BOARD + "?page=2").content.decode()
+    assert shown(page_2) == [in_two_days.phone_number, in_five_days.phone_number]
+    later_page = alice_client.get(BOARD + "?window=later").content.decode()
+    assert shown(later_page) == [later.phone_number, latest.phone_number]
+    assert shown(alice_client.get(BOARD + "?window=24h").content.decode()) == [soon.phone_number]
+
+
+def test_board_filters_are_in_the_url_and_bad_values_fall_back(alice, alice_client, monkeypatch):
+    monkeypatch.setattr(deadlines, "BOARD_PAGE_SIZE", 1)
+    mine = numbers_due_in(30, 40, assignee=alice)
+    numbers_due_in(35)
+    body = alice_client.get(BOARD + "?owner=mine&window=72h").content.decode()
+    assert shown(body) == [mine[0].phone_number]
+    # Window links keep the owner; page links keep both.
+    assert 'href="?owner=mine&amp;window=later"' in body
+    assert 'href="?owner=mine&amp;window=72h&amp;page=2"' in body
+    page_2 = alice_client.get(BOARD + "?owner=mine&window=72h&page=2").content.decode()
+    assert shown(page_2) == [mine[1].phone_number]
+    for bad in ("?page=abc", "?page=-4", "?page=999", "?window=forever", "?owner=everyone"):
+        response = alice_client.get(BOARD + bad)
+        assert response.status_code == 200, bad
+        assert len(shown(response.content.decode())) == 1, bad
+
+
+def test_the_board_refreshes_itself_with_its_own_filters_and_page(alice_client, monkeypatch):
+    monkeypatch.setattr(deadlines, "BOARD_PAGE_SIZE", 1)
+    numbers_due_in(5, 6)
+    body = alice_client.get(BOARD + "?window=24h&page=2").content.decode()
+    assert 'hx-get="/compliance/deadlines/?window=24h&amp;page=2"' in body
+    part = alice_client.get(BOARD + "?window=24h&page=2", headers={"HX-Request": "true"})
+    fragment = part.content.decode()
+    assert fragment.lstrip().startswith('<div id="deadline-board"')
+    assert "<h1>" not in fragment and len(shown(fragment)) == 1
 
 
 def test_p34_the_board_is_not_for_outsiders(olga_client):

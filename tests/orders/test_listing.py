@@ -11,9 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.listing import Filters, filtered, state_counts
-from orders.models import NumberOrder, PlacingState
+from orders.models import NumberOrder, PlacingState, SubNumberOrder
 
-from .factories import NumberOrderFactory, OrderedNumberFactory, SubNumberOrderFactory
+from .factories import (
+    NumberOrderFactory,
+    OrderedNumberFactory,
+    SubNumberOrderFactory,
+    bulk_open_orders,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +46,28 @@ def test_the_list_page_makes_the_same_number_of_queries_for_5_and_60_orders(alic
     make_orders(55, alice)
     large = list_queries(alice_client, "?country_code=DE&sort=deadline")
     assert small == large
+
+
+def test_the_list_costs_the_same_queries_for_20_and_600_orders_of_several_people(
+    alice, maria, alice_client
+):
+    """Fewer orders than a page, then many pages, placed by two people, sub orders owned:
+    a query per row (placer, owner, sub orders) or per placer would show."""
+    alice_client.get(reverse("orders:list"))  # the session's first request does its own work
+    counts = []
+    for size in (20, 580):
+        bulk_open_orders(size)
+        NumberOrder.objects.filter(pk__in=NumberOrder.objects.order_by("?")[: size // 2]).update(
+            placed_by=maria
+        )
+        NumberOrder.objects.filter(placed_by=None).update(placed_by=alice)
+        SubNumberOrder.objects.update(assignee=alice)
+        counts.append(list_queries(alice_client))
+    assert counts[0] == counts[1], counts
+    html = alice_client.get(reverse("orders:list")).content.decode()
+    assert html.count('<td class="num">') == 50
+    assert "Page 1 of 12 (600 orders)" in " ".join(html.split())
+    assert f'<option value="{maria.pk}">maria</option>' in html  # "Placed by" choices
 
 
 def test_filters_by_country_requirements_deadline_and_needs_action():

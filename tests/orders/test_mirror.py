@@ -152,6 +152,22 @@ def test_a_status_and_deadline_change_is_written_with_history(mirrored):
     )
     order.refresh_from_db()
     assert order.next_deadline is None and order.needs_action is False
+    # The work queue sorts by when the vetting state changed, kept on the number itself.
+    number = OrderedNumber.objects.get(telnyx_id=number_id)
+    assert number.requirements_status_changed_at == history["requirements_status"].at
+
+
+def test_a_change_of_status_only_keeps_when_the_vetting_state_changed(mirrored):
+    order, sub_id, number_id, _ = mirrored
+    since = OrderedNumber.objects.get(telnyx_id=number_id).requirements_status_changed_at
+    snapshot = SubOrderSnapshot(
+        telnyx_sub(sub_id, order.telnyx_id, updated=T0 + timedelta(minutes=5)),
+        [telnyx_number(number_id, sub_id, status="success")],
+        None,
+    )
+    apply_sub_order(order, snapshot, "sync")
+    number = OrderedNumber.objects.get(telnyx_id=number_id)
+    assert number.status == "success" and number.requirements_status_changed_at == since
 
 
 def test_a_final_sub_order_never_goes_back_to_pending(mirrored):

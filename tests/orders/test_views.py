@@ -5,9 +5,18 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
-from orders.models import NumberStatusChange, SubNumberOrder
+from orders.models import (
+    NumberOrder,
+    NumberStatusChange,
+    OrderedNumber,
+    SubNumberOrder,
+    SubOrderComment,
+)
 from orders.views.search import LAST_RESULTS_KEY
 
 from .factories import NumberOrderFactory, OrderedNumberFactory, SubNumberOrderFactory
@@ -39,6 +48,63 @@ def test_the_detail_page_shows_sub_orders_numbers_deadlines_and_timeline(alice_c
     assert number.phone_number in html
     assert "Rejected, fix needed" in html
     assert "Timeline" in html and "Under review" in html
+
+
+def add_sub_orders(order: NumberOrder, count: int, numbers_each: int, cancelled_by) -> None:
+    """``count`` sub orders of ``numbers_each`` numbers, every other one cancelled by a user,
+    each with an admin comment and a history row per number (bulk inserts)."""
+    subs = SubNumberOrder.objects.bulk_create(
+        SubNumberOrder(
+            telnyx_id=str(uuid.uuid4()),
+            number_order=order,
+            country_code="DE",
+            phone_number_type="local",
+            status="cancelled" if i % 2 else "pending",
+            cancelled_by=cancelled_by if i % 2 else None,
+            cancel_reason="Wrong city" if i % 2 else "",
+            assignee=cancelled_by,
+        )
+        for i in range(count)
+    )
+    numbers = OrderedNumber.objects.bulk_create(
+        OrderedNumber(
+            telnyx_id=str(uuid.uuid4()),
+            sub_order=sub,
+            number_order=order,
+            phone_number=f"+4930{uuid.uuid4().int % 10**9:09d}",
+            status="pending",
+            deadline=timezone.now(),
+        )
+        for sub in subs
+        for _ in range(numbers_each)
+    )
+    SubOrderComment.objects.bulk_create(
+        SubOrderComment(
+            telnyx_id=str(uuid.uuid4()), sub_order=sub, body="Declined", commenter_type="admin"
+        )
+        for sub in subs
+    )
+    NumberStatusChange.objects.bulk_create(
+        NumberStatusChange(number=n, field="status", new_value="success", source="sync")
+        for n in numbers
+    )
+
+
+def test_the_detail_page_costs_the_same_queries_for_2_and_30_sub_orders(maria, maria_client):
+    """Sub orders, numbers, comments, owners, who cancelled and the timeline: no per-row query."""
+    order = NumberOrderFactory(placed_by=maria, telnyx_id=str(uuid.uuid4()))
+    maria_client.get(order.get_absolute_url())  # the session's first request does its own work
+    counts = []
+    for sub_orders in (2, 28):
+        add_sub_orders(order, sub_orders, 5, cancelled_by=maria)
+        with CaptureQueriesContext(connection) as queries:
+            response = maria_client.get(order.get_absolute_url())
+        assert response.status_code == 200
+        counts.append(len(queries))
+    html = response.content.decode()
+    assert html.count('class="sub-order"') == 30
+    assert html.count("Cancelled by maria") == 15
+    assert counts[0] == counts[1], counts
 
 
 def test_a_picked_number_stays_in_the_selection_across_pages(alice_client):
