@@ -1,15 +1,17 @@
 """Alice builds a CH local requirement group from a compliance profile before any order exists;
 Maria approves it in the portal (four eyes); a real Celery worker sends it to the sandbox and
 submits it; the sandbox vets it; the sync (run by the worker, as beat does) reads it back, and
-the group's page says "Approved" (issue 11). The list and the group page pass axe-core's WCAG 2
-A/AA rules, and no page logs a console error or breaks the CSP.
+the group's page says "Approved" (issue 11). Then alice orders two CH numbers and one DE number,
+choosing the group on the review page: the CH sub order completes on the group's values, the DE
+one waits for its own. The list, the group page and the review page pass axe-core's WCAG 2 A/AA
+rules, and no page logs a console error or breaks the CSP.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +21,8 @@ from playwright.sync_api import expect
 from compliance import catalogue
 from compliance.documents.intake import ingest
 from compliance.models import ComplianceProfile, RequirementGroupLink, SavedAddress
+from orders.models import NumberOrder
+from tests.browser.ordering_ui import pick, shot
 from tests.browser.watch import sign_in
 from tests.compliance import samples
 from tests.fixtures.browser import axe_violations
@@ -26,7 +30,6 @@ from tests.fixtures.browser import axe_violations
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 VETTING_SECONDS = 600
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def wait_for(done: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
@@ -72,9 +75,10 @@ def swiss_profile(alice: Any) -> ComplianceProfile:
     return profile
 
 
-def test_alice_builds_a_ch_group_from_a_profile_maria_approves_and_telnyx_approves_it(
-    open_page, alice, maria, live_server, sandbox, sandbox_worker
+def test_alice_builds_a_ch_group_maria_approves_telnyx_approves_and_alice_orders_with_it(
+    open_page, alice, maria, live_server, sandbox, sandbox_worker, settings
 ):
+    settings.ORDERS_PROGRESS_POLL_SECONDS = 1
     from portal.celery import app
 
     sandbox.configure(vetting_seconds=VETTING_SECONDS)
@@ -128,13 +132,46 @@ def test_alice_builds_a_ch_group_from_a_profile_maria_approves_and_telnyx_approv
     page.reload()
     expect(status).to_have_text("Approved")
     expect(page.locator("dl.group-facts")).to_contain_text("Sent for approval by")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "requirement-group-approved.png"), full_page=True)
+    shot(page, "requirement-group-approved")
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="All requirement groups").click()
     row = page.locator(f"tr[data-group='{group.public_id}']")
     expect(row.locator("[data-words]")).to_have_text("Approved")
     assert axe_violations(page) == []
+
+    # Alice orders two CH numbers and one DE number, choosing the group on the review page.
+    ch = pick(page, "CH", "local", 2)
+    [de] = pick(page, "DE", "local", 1)
+    page.get_by_role("link", name="Review and place").click()
+    expect(page.locator("#group-CH-local .group-need")).to_contain_text("Choose one below")
+    expect(page.locator("#held-back")).to_have_count(0)
+    page.get_by_label("Requirement group for the CH local numbers").select_option(
+        str(group.public_id)
+    )
+    shot(page, "group-ordering-review-group-chosen")
+    assert axe_violations(page, "main") == []
+    page.get_by_role("button", name="Place order").click()
+    page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}/$"))
+    sub_orders = page.locator("article.sub-order")
+    expect(sub_orders).to_have_count(2, timeout=30_000)
+    order = NumberOrder.objects.get(placed_by=alice)
+    group.refresh_from_db()
+    sent = {n["phone_number"]: n.get("requirement_group_id") for n in order.requested_numbers}
+    assert sent == {ch[0]: group.telnyx_id, ch[1]: group.telnyx_id, de: None}
+
+    # The CH sub order completes on the group's values; the DE one waits for its own values.
+    sandbox.advance(5)
+    page.get_by_role("button", name="Refresh now").click()
+    expect(sub_orders.filter(has_text="CH · local").locator("h2 .badge")).to_have_text("Success")
+    de_sub = sub_orders.filter(has_text="DE · local")
+    expect(de_sub.locator("h2 .badge")).to_have_text("Pending")
+    expect(de_sub.get_by_role("link", name="Requirements, documents and comments")).to_be_visible()
+    shot(page, "group-ordering-ch-done-de-pending")
+    assert set(
+        order.sub_orders.get(country_code="DE").numbers.values_list(
+            "requirements_status", flat=True
+        )
+    ) == {"requirement-info-pending"}
     assert alice_page.problems == []
     assert maria_page.problems == []

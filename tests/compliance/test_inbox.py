@@ -52,14 +52,18 @@ def comment(
 
 def declined(hours_ago: float, **kwargs) -> OrderedNumber:
     number = make_number("requirement-info-exception", statuses=("approved", "declined"), **kwargs)
+    at = timezone.now() - timedelta(hours=hours_ago)
     NumberStatusChange.objects.create(
         number=number,
         field="requirements_status",
         old_value="requirement-info-under-review",
         new_value="requirement-info-exception",
-        at=timezone.now() - timedelta(hours=hours_ago),
+        at=at,
         source="sync",
     )
+    # As the mirror does with the history row: the clock reads this stamp.
+    OrderedNumber.objects.filter(pk=number.pk).update(requirements_status_changed_at=at)
+    number.requirements_status_changed_at = at
     return number
 
 

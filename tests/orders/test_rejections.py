@@ -88,12 +88,18 @@ def test_the_migration_records_the_reasons_of_comments_mirrored_before_it():
         ),
     )
     sub = SubNumberOrderFactory()
+    # Foreign keys are checked at commit: fire those checks now, or PostgreSQL refuses the
+    # later migrations' CREATE INDEX on tables with "pending trigger events".
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
     executor.migrate([before])
     old = executor.loader.project_state([before]).apps
     old.get_model("orders", "SubOrderComment").objects.create(
         telnyx_id="old-1", sub_order_id=sub.pk, body=DECLINED, commenter_type="admin"
     )
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
     executor.migrate([added])
@@ -102,5 +108,7 @@ def test_the_migration_records_the_reasons_of_comments_mirrored_before_it():
         "the name REJECT Widgets GmbH does not match",
         "the value was not accepted",
     ]
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
