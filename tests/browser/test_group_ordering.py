@@ -13,24 +13,17 @@ checked with axe-core.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from orders.models import NumberOrder
+from tests.browser.artifacts import screenshot
 from tests.browser.watch import sign_in
 from tests.fixtures.browser import axe_violations
 from tests.orders.groups import approved_group
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def _shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def _pick(page, country: str, kind: str, count: int) -> list[str]:
@@ -68,7 +61,7 @@ def test_a_ch_number_without_a_usable_group_is_flagged_the_others_placed_and_it_
     expect(held.get_by_role("link", name="Build a requirement group")).to_be_visible()
     expect(page.locator("#group-CH-local")).to_contain_text("No approved group fits")
     expect(page.locator("#group-DE-local .group-need")).to_have_count(0)
-    _shot(page, "group-ordering-review-flagged")
+    screenshot(page, "group-ordering-review-flagged")
     assert axe_violations(page, "main") == []
 
     page.get_by_role("button", name="Place the others now (2 numbers)").click()
@@ -93,7 +86,7 @@ def test_a_ch_number_without_a_usable_group_is_flagged_the_others_placed_and_it_
     expect(page.locator("#held-back")).to_contain_text(
         "CH local numbers need an approved requirement group"
     )
-    _shot(page, "group-ordering-ch-kept")
+    screenshot(page, "group-ordering-ch-kept")
     assert watched.problems == []
 
 
@@ -113,7 +106,7 @@ def test_with_an_approved_ch_group_alice_orders_ch_and_de_numbers_choosing_it_on
     expect(page.locator("#held-back")).to_have_count(0)
     choice = page.get_by_label("Requirement group for the CH local numbers")
     choice.select_option(str(link.public_id))
-    _shot(page, "group-ordering-review-group-chosen")
+    screenshot(page, "group-ordering-review-group-chosen")
     assert axe_violations(page, "main") == []
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}/$"))
@@ -132,7 +125,7 @@ def test_with_an_approved_ch_group_alice_orders_ch_and_de_numbers_choosing_it_on
     # The DE sub order goes the normal way: it waits for its requirement values.
     expect(de_sub.locator("h2 .badge")).to_have_text("Pending")
     expect(de_sub.get_by_role("link", name="Requirements, documents and comments")).to_be_visible()
-    _shot(page, "group-ordering-ch-done-de-pending")
+    screenshot(page, "group-ordering-ch-done-de-pending")
     de_page = order.sub_orders.get(country_code="DE")
     assert set(de_page.numbers.values_list("requirements_status", flat=True)) == {
         "requirement-info-pending"

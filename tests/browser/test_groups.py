@@ -7,9 +7,7 @@ A/AA rules, and no page logs a console error or breaks the CSP.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +17,8 @@ from playwright.sync_api import expect
 from compliance import catalogue
 from compliance.documents.intake import ingest
 from compliance.models import ComplianceProfile, RequirementGroupLink, SavedAddress
+from tests.browser.artifacts import screenshot
+from tests.browser.submissions import wait_for_worker
 from tests.browser.watch import sign_in
 from tests.compliance import samples
 from tests.fixtures.browser import axe_violations
@@ -26,18 +26,11 @@ from tests.fixtures.browser import axe_violations
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 VETTING_SECONDS = 600
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
-def wait_for(done: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    """The worker runs outside the browser: wait on the database."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = done()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+def wait_for(done: Callable[[], Any], what: str) -> Any:
+    """Group decisions take a few worker round trips: a longer wait than a submission's."""
+    return wait_for_worker(done, what, timeout=60.0)
 
 
 def swiss_profile(alice: Any) -> ComplianceProfile:
@@ -128,8 +121,7 @@ def test_alice_builds_a_ch_group_from_a_profile_maria_approves_and_telnyx_approv
     page.reload()
     expect(status).to_have_text("Approved")
     expect(page.locator("dl.group-facts")).to_contain_text("Sent for approval by")
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "requirement-group-approved.png"), full_page=True)
+    screenshot(page, "requirement-group-approved")
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="All requirement groups").click()
