@@ -142,6 +142,9 @@ def test_issue_10_a_morning_claim_read_correct_approve_and_the_approval_arrives_
     page.locator("#notification-bell").click()
     rejected = page.locator('tr[data-notification="rejected"]')
     expect(rejected).to_contain_text("Rejected, fix needed: DE local sub order of")
+    expect(page.locator('tr[data-notification="order_completed"]')).to_contain_text(
+        f"Order completed: order {order.reference}"
+    )
     expect(page.locator('tr[data-notification="approval"]')).to_have_count(0)
     screenshot(page, "morning-notifications")
     assert axe_violations(page) == []
