@@ -145,6 +145,8 @@ def test_issue_10_a_morning_claim_read_correct_approve_and_the_approval_arrives_
     expect(page.locator('tr[data-notification="order_completed"]')).to_contain_text(
         f"Order completed: order {order.reference}"
     )
+    # The comment she marked read in the inbox is read in the list too.
+    expect(page.locator('tr[data-notification="comment"]')).to_contain_text("Read")
     expect(page.locator('tr[data-notification="approval"]')).to_have_count(0)
     screenshot(page, "morning-notifications")
     assert axe_violations(page) == []
