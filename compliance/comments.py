@@ -12,6 +12,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from notifications.events import Event
+from notifications.inbox import mark_read_about
 from orders.models import SubOrderComment
 from portal.audit import record
 
@@ -88,6 +90,8 @@ def _mark(sub_order: Any, comments: list[SubOrderComment], user: Any, request: A
             count=len(marked),
             comments=marked,
         )
+        # The bell's "New comment from Telnyx" is about what she just read: not unread anymore.
+        mark_read_about(user, Event.COMMENT, [f"comment:{telnyx_id}" for telnyx_id in marked])
     return len(marked)
 
 

@@ -42,3 +42,13 @@ def mark_read(user: Any, public_id: Any) -> bool:
 
 def mark_all_read(user: Any) -> int:
     return visible(user).filter(read_at__isnull=True).update(read_at=timezone.now())
+
+
+def mark_read_about(user: Any, event: str, dedupe_keys: list[str]) -> int:
+    """Mark the user's notifications of ``event`` about these facts read (the user dealt with
+    the facts themselves elsewhere, e.g. marked the comments read); returns how many."""
+    return (
+        visible(user)
+        .filter(event=event, dedupe_key__in=dedupe_keys, read_at__isnull=True)
+        .update(read_at=timezone.now())
+    )

@@ -1,17 +1,8 @@
-"""Ordering steps of the browser journeys: pick numbers from a search, keep a screenshot."""
+"""Ordering steps of the browser journeys: pick numbers from a search into the selection."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from playwright.sync_api import expect
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-
-
-def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def pick(page, country: str, kind: str, count: int) -> list[str]:

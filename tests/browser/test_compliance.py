@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
-from collections.abc import Callable
 from typing import Any
 
 import pikepdf
@@ -24,6 +22,7 @@ from playwright.sync_api import expect
 from compliance.models import DocumentAccess, Submission, SubmissionPolicy
 from orders.models import OrderedNumber
 from tests.browser.sandbox_orders import place_at_sandbox
+from tests.browser.submissions import wait_until_sent
 from tests.browser.watch import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -46,38 +45,6 @@ def utility_bill_pdf() -> bytes:
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
-
-
-def wait_for_worker(done: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """The worker runs outside the browser: wait on the database, then let the user reload."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = done()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
-def wait_until_sent(number: OrderedNumber) -> Submission:
-    """The chain finished, and the worker re-read the vetting state Telnyx now reports."""
-
-    def latest_finished() -> Submission | None:
-        latest = Submission.objects.order_by("-created_at").first()
-        running = {Submission.Status.QUEUED, Submission.Status.SUBMITTING}
-        return latest if latest and latest.status not in running else None
-
-    submission = wait_for_worker(latest_finished, "the submission chain")
-    assert submission.status == Submission.Status.SUBMITTED, submission.error
-    # The re-read runs just after the submission is marked sent; a reload in between would
-    # still show the old vetting state, so wait for it too.
-    wait_for_worker(
-        lambda: OrderedNumber.objects.filter(
-            pk=number.pk, requirements_status="requirement-info-under-review"
-        ).exists(),
-        "the refresh after the submission",
-    )
-    return submission
 
 
 def fill_requirements(page: Any, end_user_name: str) -> None:

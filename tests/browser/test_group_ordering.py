@@ -16,7 +16,8 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.models import NumberOrder
-from tests.browser.ordering_ui import pick, shot
+from tests.browser.artifacts import screenshot
+from tests.browser.ordering_ui import pick
 from tests.browser.watch import sign_in
 from tests.fixtures.browser import axe_violations
 
@@ -40,7 +41,7 @@ def test_a_ch_number_without_a_usable_group_is_flagged_the_others_placed_and_it_
     expect(held.get_by_role("link", name="Build a requirement group")).to_be_visible()
     expect(page.locator("#group-CH-local")).to_contain_text("No approved group fits")
     expect(page.locator("#group-DE-local .group-need")).to_have_count(0)
-    shot(page, "group-ordering-review-flagged")
+    screenshot(page, "group-ordering-review-flagged")
     assert axe_violations(page, "main") == []
 
     page.get_by_role("button", name="Place the others now (2 numbers)").click()
@@ -65,5 +66,5 @@ def test_a_ch_number_without_a_usable_group_is_flagged_the_others_placed_and_it_
     expect(page.locator("#held-back")).to_contain_text(
         "CH local numbers need an approved requirement group"
     )
-    shot(page, "group-ordering-ch-kept")
+    screenshot(page, "group-ordering-ch-kept")
     assert watched.problems == []

@@ -10,7 +10,6 @@ rules, and no page logs a console error or breaks the CSP.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +21,9 @@ from compliance import catalogue
 from compliance.documents.intake import ingest
 from compliance.models import ComplianceProfile, RequirementGroupLink, SavedAddress
 from orders.models import NumberOrder
-from tests.browser.ordering_ui import pick, shot
+from tests.browser.artifacts import screenshot
+from tests.browser.ordering_ui import pick
+from tests.browser.submissions import wait_for_worker
 from tests.browser.watch import sign_in
 from tests.compliance import samples
 from tests.fixtures.browser import axe_violations
@@ -32,15 +33,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.integration]
 VETTING_SECONDS = 600
 
 
-def wait_for(done: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    """The worker runs outside the browser: wait on the database."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = done()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+def wait_for(done: Callable[[], Any], what: str) -> Any:
+    """Group decisions take a few worker round trips: a longer wait than a submission's."""
+    return wait_for_worker(done, what, timeout=60.0)
 
 
 def swiss_profile(alice: Any) -> ComplianceProfile:
@@ -132,7 +127,7 @@ def test_alice_builds_a_ch_group_maria_approves_telnyx_approves_and_alice_orders
     page.reload()
     expect(status).to_have_text("Approved")
     expect(page.locator("dl.group-facts")).to_contain_text("Sent for approval by")
-    shot(page, "requirement-group-approved")
+    screenshot(page, "requirement-group-approved")
     assert axe_violations(page) == []
 
     page.get_by_role("link", name="All requirement groups").click()
@@ -149,7 +144,7 @@ def test_alice_builds_a_ch_group_maria_approves_telnyx_approves_and_alice_orders
     page.get_by_label("Requirement group for the CH local numbers").select_option(
         str(group.public_id)
     )
-    shot(page, "group-ordering-review-group-chosen")
+    screenshot(page, "group-ordering-review-group-chosen")
     assert axe_violations(page, "main") == []
     page.get_by_role("button", name="Place order").click()
     page.wait_for_url(re.compile(r"/orders/[0-9a-f-]{36}/$"))
@@ -167,7 +162,7 @@ def test_alice_builds_a_ch_group_maria_approves_telnyx_approves_and_alice_orders
     de_sub = sub_orders.filter(has_text="DE · local")
     expect(de_sub.locator("h2 .badge")).to_have_text("Pending")
     expect(de_sub.get_by_role("link", name="Requirements, documents and comments")).to_be_visible()
-    shot(page, "group-ordering-ch-done-de-pending")
+    screenshot(page, "group-ordering-ch-done-de-pending")
     assert set(
         order.sub_orders.get(country_code="DE").numbers.values_list(
             "requirements_status", flat=True

@@ -12,24 +12,19 @@ tests/artifacts/ (git-ignored). No page logs a console error or breaks the CSP.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from compliance.models import SubmissionPolicy
-from orders.sync import refresh_order
+from tests.browser.artifacts import screenshot
 from tests.browser.sandbox_orders import place_at_sandbox
-from tests.browser.test_compliance import wait_until_sent
+from tests.browser.submissions import declined_by_sandbox
 from tests.browser.watch import sign_in
-from tests.compliance.helpers import form_data, submit, upload
 from tests.fixtures.browser import axe_violations
-from tests.fixtures.people import signed_in_client
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 VETTING_SECONDS = 600
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 def read_at_telnyx(sandbox, sub_order, comment_id: str) -> str | None:
@@ -44,18 +39,11 @@ def read_at_telnyx(sandbox, sub_order, comment_id: str) -> str | None:
 def test_alice_reads_a_rejection_in_the_inbox_answers_from_a_template_and_marks_it_read(
     open_page, alice, live_server, sandbox, sandbox_worker
 ):
-    SubmissionPolicy.objects.update_or_create(pk=1, defaults={"four_eyes_required": False})
     sandbox.configure(vetting_seconds=VETTING_SECONDS)
     order = place_at_sandbox(sandbox, alice, "DE", "local")
-    sub_order = order.sub_orders.get()
-    number = sub_order.numbers.get()
     # Values in, through the portal's own views; the worker sends them; Number Ops declines.
-    client = signed_in_client(alice)
-    document = upload(client, sub_order)
-    submit(client, sub_order, form_data(sub_order, document, name="REJECT Widgets GmbH"))
-    wait_until_sent(number)
-    sandbox.advance(VETTING_SECONDS + 5)
-    refresh_order(order)
+    sub_order = declined_by_sandbox(sandbox, order, alice, VETTING_SECONDS)
+    number = sub_order.numbers.get()
     rejection = sub_order.comments.get(commenter_type="admin")
     assert (
         rejection.read_at is None
@@ -78,8 +66,7 @@ def test_alice_reads_a_rejection_in_the_inbox_answers_from_a_template_and_marks_
     declined = page.locator("[data-inbox-item][data-kind=declined]")
     expect(declined).to_contain_text("Declined: End user name")
     assert axe_violations(page) == []
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / "inbox.png"), full_page=True)
+    screenshot(page, "inbox")
 
     # The thread, a template: a question about a requirement picked by its name.
     first.get_by_role("link", name="Open the thread and reply").click()

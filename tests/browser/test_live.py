@@ -8,25 +8,15 @@ themselves. Polling pauses while the tab is hidden and catches up as soon as it 
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from orders.models import OrderedNumber, SubNumberOrder
 from orders.sync import refresh_order
 from tests.browser.sandbox_orders import place_at_sandbox
 from tests.browser.watch import complete_sign_in, sign_in
-from tests.fixtures.celery import BASE_DIR, worker_environment
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -39,42 +29,6 @@ SET_VISIBILITY = """(state) => {
 }"""
 UNDER_REVIEW = "requirement-info-under-review"
 EXCEPTION = "requirement-info-exception"
-
-
-@pytest.fixture
-def beat(sandbox_worker: Any, sandbox: Any, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """``celery beat`` with the database scheduler, sending to the worker above."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
-
-    from orders.schedule import ensure_active_entry
-
-    # Transactional tests flush the rows the migration made: put the entry back.
-    ensure_active_entry(PeriodicTask, IntervalSchedule, settings.ORDERS_SYNC_ACTIVE_SECONDS)
-    log_path = Path(tempfile.mkstemp(prefix="celery-beat-", suffix=".log")[1])
-    env = worker_environment(
-        {
-            "TELNYX_API_BASE": sandbox.base_url,
-            "TELNYX_API_KEY": sandbox.api_key,
-            "TELNYX_PUBLIC_KEY": sandbox.public_key,
-        }
-    )
-    command = [
-        sys.executable, "-m", "celery", "-A", "portal", "beat", "--loglevel", "INFO",
-        "-s", str(tmp_path / "beat-schedule"), "--pidfile", str(tmp_path / "beat.pid"),
-    ]  # fmt: skip
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            command, cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    yield process
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=5)
-    log_path.unlink(missing_ok=True)
 
 
 def test_p25_a_vetting_decision_reaches_the_open_pages_within_60_s_without_a_click(

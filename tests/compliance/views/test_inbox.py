@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from compliance.models import AuditEntry
+from notifications.models import Notification
 from orders.models import SubOrderComment
 from tests.compliance.views.test_comments import read_marks, unread_at_telnyx
 from tests.fixtures.people import signed_in_client
@@ -147,3 +148,25 @@ def test_a_reply_names_the_portal_user_in_the_thread_and_the_inbox(
     )
     html = alice_client.get(thread, headers=HTMX).content.decode()
     assert "someone@company.example" in html
+
+
+def test_marking_a_comment_read_also_reads_her_notification_of_it_and_nothing_else(
+    sandbox, declined_sub_order, alice_client, alice, maria
+):
+    comment = admin_comments(declined_sub_order).order_by("telnyx_created_at").first()
+    about_it = Notification.objects.get(
+        recipient=alice, event="comment", dedupe_key=f"comment:{comment.telnyx_id}"
+    )
+    marias = Notification.objects.create(
+        recipient=maria, event="comment", dedupe_key=about_it.dedupe_key, title="x", url="/"
+    )
+    rejected = Notification.objects.get(recipient=alice, event="rejected")
+    assert about_it.read_at is None and rejected.read_at is None
+
+    alice_client.post(read_url(comment), headers=HTMX)
+    about_it.refresh_from_db()
+    marias.refresh_from_db()
+    rejected.refresh_from_db()
+    assert about_it.read_at is not None  # the bell stops counting what she just read
+    assert marias.read_at is None  # someone else's bell is theirs to clear
+    assert rejected.read_at is None  # the rejection is not fixed by reading a comment
