@@ -34,6 +34,7 @@ from orders.models import (
     SyncRun,
     WebhookEvent,
 )
+from orders.rejections import parse_rejections
 
 EXCEPTION = "requirement-info-exception"
 INFO_PENDING = "requirement-info-pending"
@@ -183,6 +184,18 @@ def _page(qs: QuerySet[Any], offset: int, limit: int) -> tuple[int, list[Any]]:
     return qs.count(), list(qs[offset : offset + limit])
 
 
+def comment_summary(body: str) -> str:
+    """What a row quotes of an admin comment: the reasons Telnyx lists ("Proof of address: the
+    value was not accepted"), not its generic first line; else the first line."""
+    pairs = [(req, why) for req, why in parse_rejections(body) if req]
+    if pairs:
+        return "; ".join(f"{req}: {why}" for req, why in pairs[:2]) + (
+            " …" if len(pairs) > 2 else ""
+        )
+    lines = body.strip().splitlines()
+    return lines[0] if lines else ""
+
+
 def rejected(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
     latest_comment = Subquery(
         SubOrderComment.objects.filter(sub_order=OuterRef("sub_order"), commenter_type="admin")
@@ -197,7 +210,7 @@ def rejected(ctx: _Ctx, offset: int, limit: int) -> tuple[int, list[Row]]:
     rows = []
     for n in numbers:
         comment = comments.get(n.comment_id)  # type: ignore[attr-defined]
-        first_line = (comment.body or "").strip().splitlines()[0] if comment else ""
+        first_line = comment_summary(comment.body or "") if comment else ""
         rows.append(
             Row(
                 title=_number_title(n),

@@ -130,6 +130,24 @@ def test_a_rejection_shows_the_declined_requirement_latest_comment_age_and_new_d
     assert number.number_order.reference in rejected
 
 
+def test_a_rejection_quotes_the_reasons_telnyx_lists_not_the_generic_first_line(alice_client):
+    number = make_number("requirement-info-exception", statuses=("approved", "declined"))
+    SubOrderComment.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        sub_order=number.sub_order,
+        body=(
+            "Some requirement values were declined:\n"
+            f"- {number.phone_number} - Proof of address: the bill is older than 3 months\n"
+            "Please provide corrected values before 2026-12-03T00:00:00Z."
+        ),
+        commenter_type="admin",
+        telnyx_created_at=timezone.now(),
+    )
+    rejected = section(alice_client.get(reverse("home")).content.decode(), "rejected")
+    assert "Proof of address: the bill is older than 3 months" in rejected
+    assert "Some requirement values were declined" not in rejected
+
+
 def test_needs_information_lists_what_is_missing_and_skips_numbers_with_a_submission_in_flight(
     alice, alice_client
 ):
