@@ -221,6 +221,9 @@ def test_stuck_and_done_recently(alice, alice_client):
     assert 'data-count="2"' in stuck
     assert "Telnyx refused the address" in stuck and "trace" not in stuck
     assert done.number_order.reference in section(html, "done")
+    # Finished work is not offered to claim; open work is.
+    assert 'value="claim"' not in section(html, "done")
+    assert 'value="claim"' in section(html, "needs-info")
 
 
 def test_filters_mine_unassigned_country_and_type(alice, maria, alice_client):
