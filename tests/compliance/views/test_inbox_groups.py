@@ -198,6 +198,17 @@ def test_a_reply_from_the_group_page_reaches_telnyx_and_names_its_portal_author(
     )
     assert expected.replace('"', "&quot;") in html
     assert sandbox.requests(path="/v2/comments", method="POST") == []  # nothing sent yet
+    # Without JavaScript, "Use template" comes back to the page with the reply box filled.
+    response = alice_client.post(
+        thread, {"template": "question", "requirement": requirement, "use_template": "1"}
+    )
+    assert response.status_code == 302
+    filled = alice_client.get(response["Location"]).content.decode()
+    assert f"{expected}</textarea>".replace('"', "&quot;") in filled
+    response = alice_client.post(
+        thread, {"template": "question", "requirement": "x", "use_template": "1"}, headers=HTMX
+    )
+    assert "Choose one of this group&#x27;s requirements." in response.content.decode()
     body = expected.replace("[your question]", "may it be the trading name?")
     html = alice_client.post(thread, {"body": body}, headers=HTMX).content.decode()
     posted = sandbox.requests(path="/v2/comments", method="POST")
