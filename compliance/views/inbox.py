@@ -1,8 +1,9 @@
 """The inbox page (GET changes nothing) and its explicit "mark read" actions (POSTs).
 
 Marking read goes to Telnyx first, then here (``compliance.comments``), and is audited. With
-htmx, marking one comment swaps its row and the nav badge; marking a whole sub order (or
-without JavaScript, either) answers with the list region or a redirect back to the inbox.
+htmx, marking one comment (of a sub order or a requirement group) swaps its row and the nav
+badge; marking a whole sub order or group (or without JavaScript, either) answers with the list
+region or a redirect back to the inbox. The filters narrow sub orders and groups alike.
 """
 
 from __future__ import annotations
