@@ -1,5 +1,9 @@
 """The comment thread of a sub order: Telnyx Number Ops (``admin``) and us (``user``).
 
+Marking read works the same for a requirement group's comments (``mark_group_read``,
+``mark_one_read`` with a ``RequirementGroupComment``): Telnyx first, then here, audited on
+the record the comments belong to.
+
 Telnyx sends no webhook for comments; the orders sync mirrors them into ``SubOrderComment``.
 Here we reply, ask for a deadline extension (the only way to get one is a comment), and mark
 admin comments read at Telnyx when someone says so (a POST; opening the thread changes nothing).
@@ -56,14 +60,29 @@ def mark_read(sub_order: Any, user: Any, request: Any = None) -> int:
     return _mark(sub_order, unread(sub_order), user, request)
 
 
-def mark_one_read(comment: SubOrderComment, user: Any, request: Any = None) -> int:
-    """Mark one admin comment read at Telnyx, then locally (1), or say it was not needed (0)."""
+def group_unread(link: Any) -> list[Any]:
+    return list(
+        link.comments.filter(commenter_type="admin", read_at__isnull=True).order_by(
+            "telnyx_created_at"
+        )
+    )
+
+
+def mark_group_read(link: Any, user: Any, request: Any = None) -> int:
+    """Mark every unread admin comment on a requirement group read, Telnyx first."""
+    return _mark(link, group_unread(link), user, request)
+
+
+def mark_one_read(comment: Any, user: Any, request: Any = None) -> int:
+    """Mark one admin comment (of a sub order or a requirement group) read at Telnyx, then
+    locally (1), or say it was not needed (0)."""
     if not comment.is_unread:
         return 0
-    return _mark(comment.sub_order, [comment], user, request)
+    record_of = comment.sub_order if isinstance(comment, SubOrderComment) else comment.group
+    return _mark(record_of, [comment], user, request)
 
 
-def _mark(sub_order: Any, comments: list[SubOrderComment], user: Any, request: Any = None) -> int:
+def _mark(target: Any, comments: list[Any], user: Any, request: Any = None) -> int:
     from portal.telnyx import get_client
     from portal.telnyx.errors import TelnyxError
 
@@ -76,8 +95,10 @@ def _mark(sub_order: Any, comments: list[SubOrderComment], user: Any, request: A
             logger.warning("marking comment %s read failed", comment.telnyx_id, exc_info=True)
             continue
         read_at = getattr(remote, "read_at", None) or timezone.now()
-        if SubOrderComment.objects.filter(pk=comment.pk, read_at__isnull=True).update(
-            read_at=read_at
+        if (
+            type(comment)
+            .objects.filter(pk=comment.pk, read_at__isnull=True)
+            .update(read_at=read_at)
         ):
             comment.read_at = read_at
             marked.append(comment.telnyx_id)
@@ -85,7 +106,7 @@ def _mark(sub_order: Any, comments: list[SubOrderComment], user: Any, request: A
         record(
             user,
             "comments.marked_read",
-            sub_order,
+            target,
             request=request,
             count=len(marked),
             comments=marked,

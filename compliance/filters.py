@@ -139,8 +139,9 @@ SCOPES = [("mine", "Mine"), ("unassigned", "Unassigned"), ("everyone", "Everyone
 
 
 class InboxFilter(django_filters.FilterSet):
-    """The inbox's filters, on the sub orders its items belong to (``qs``) plus "unread only",
-    which the inbox applies to each kind of item itself (``unread_only``)."""
+    """The inbox's filters, on the sub orders its items belong to (``qs``) and, the same, on its
+    requirement groups (``same_on``), plus "unread only", which the inbox applies to each kind
+    of item itself (``unread_only``)."""
 
     scope = django_filters.ChoiceFilter(
         choices=SCOPES, method="whose", label="Whose", empty_label=None, widget=forms.RadioSelect
@@ -182,3 +183,9 @@ class InboxFilter(django_filters.FilterSet):
         """Whether the sub orders are filtered at all (else the inbox skips the subquery)."""
         data = self.form.cleaned_data if self.is_valid() else {}
         return data.get("scope") in ("mine", "unassigned") or bool(data.get("country"))
+
+    def same_on(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """The same filters on other records with an ``assignee`` and a ``country_code`` (the
+        inbox's requirement groups)."""
+        self.errors  # noqa: B018 -- validates the form, as ``qs`` does
+        return self.filter_queryset(queryset)

@@ -363,23 +363,50 @@ def synced_groups() -> QuerySet[RequirementGroupLink]:
     return RequirementGroupLink.objects.exclude(telnyx_id__isnull=True).exclude(telnyx_id="")
 
 
-def store_comment(link: RequirementGroupLink, remote: Any) -> RequirementGroupComment:
-    comment, _ = RequirementGroupComment.objects.update_or_create(
-        telnyx_id=str(remote.id),
-        defaults={
-            "group": link,
-            "body": getattr(remote, "body", "") or "",
-            "commenter": getattr(remote, "commenter", "") or "",
-            "commenter_type": getattr(remote, "commenter_type", "") or "user",
-            "read_at": getattr(remote, "read_at", None),
-            "telnyx_created_at": getattr(remote, "created_at", None) or timezone.now(),
-        },
-    )
+def store_comment(
+    link: RequirementGroupLink, remote: Any, author: Any = None
+) -> RequirementGroupComment:
+    """Mirror one Telnyx comment on the group (``author``: the portal user who wrote it here).
+
+    A reviewer's (``admin``) comment seen for the first time notifies the group's owner, once
+    (the dedupe key is the comment's id); its text stays out of the notification (P51)."""
+    defaults = {
+        "group": link,
+        "body": getattr(remote, "body", "") or "",
+        "commenter": getattr(remote, "commenter", "") or "",
+        "commenter_type": getattr(remote, "commenter_type", "") or "user",
+        "read_at": getattr(remote, "read_at", None),
+        "telnyx_created_at": getattr(remote, "created_at", None) or timezone.now(),
+    }
+    if author is not None:  # the sync never knows who wrote it: it keeps what we recorded
+        defaults["author"] = author
+    with transaction.atomic():
+        comment, created = RequirementGroupComment.objects.update_or_create(
+            telnyx_id=str(remote.id), defaults=defaults
+        )
+        if created and comment.commenter_type == "admin":
+            notify(Event.COMMENT, link, f"group-comment:{comment.telnyx_id}")
+    return comment
+
+
+def reply(
+    link: RequirementGroupLink, user: Any, body: str, request: Any = None
+) -> RequirementGroupComment:
+    """Post our comment on the group at Telnyx and mirror it, naming its portal author."""
+    from portal.telnyx import get_client
+
+    if not link.telnyx_id:
+        raise GroupError("This group is not at Telnyx yet: there is nobody to answer.")
+    remote = get_client().create_comment("requirement_group", str(link.telnyx_id), body)
+    author = user if user.is_authenticated else None
+    comment = store_comment(link, remote, author=author)
+    record(user, "telnyx.comment_posted", link, request=request, comment=comment.telnyx_id)
     return comment
 
 
 def sync_one(link: RequirementGroupLink, client: Any = None) -> None:
-    """Refresh one group's status, expiry and comments from Telnyx."""
+    """Refresh one group's status, expiry and comments from Telnyx. A decline notifies the
+    group's owner once per send (the revision is in the dedupe key)."""
     from portal.telnyx import get_client
 
     client = client or get_client()
@@ -389,7 +416,13 @@ def sync_one(link: RequirementGroupLink, client: Any = None) -> None:
     for comment in client.list_comments("requirement_group", str(link.telnyx_id)):
         store_comment(link, comment)
     if link.status != previous:
+        link.status_changed_at = timezone.now()
+        RequirementGroupLink.objects.filter(pk=link.pk).update(
+            status_changed_at=link.status_changed_at
+        )
         record(None, "requirement_group.status_changed", link, status=link.status, was=previous)
+        if link.status == "declined":
+            notify(Event.REJECTED, link, f"group-declined:{link.pk}:{link.revision}")
 
 
 def sync() -> int:

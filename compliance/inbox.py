@@ -1,21 +1,21 @@
 """The inbox: every Telnyx admin comment and every declined requirement, in one list.
 
-An item is either an admin comment on a sub order (unread until someone marks it read, a POST
-mirrored to Telnyx) or a number in ``requirement-info-exception`` with its declined
-requirement(s) (open until the value is corrected: it cannot be "read" away). Unread and open
-items come first, then the newest. Each item carries the record it belongs to, the sub order's
-assignee and its age (the SLA clock).
+An item is an admin comment on a sub order or on a requirement group (unread until someone
+marks it read, a POST mirrored to Telnyx), a number in ``requirement-info-exception`` with its
+declined requirement(s), or a requirement group Telnyx declined (both open until the values
+are corrected: they cannot be "read" away). Unread and open items come first, then the newest.
+Each item carries the record it belongs to (a sub order or a group), that record's assignee
+and its age (the SLA clock).
 
 The list is one SQL ``UNION`` of a few narrow columns per source (kind, id, unread, arrived),
 ordered and sliced in the database; the page's rows are then loaded with one query per source,
 and one each for the sub orders' numbers and our replies. So a page costs the same number of
 queries at 10,000 orders as at 100.
 
-Extension point: each kind of item is a ``Source`` in ``SOURCES``. Requirement-group comments
-are not mirrored yet; when they are, add a ``Source`` whose ``rows`` yields the same columns
-(``kind``, ``item``, ``unread``, ``arrived``: see ``_columns``) and whose ``load`` returns items
-for a page's ids, give ``Item`` the group it belongs to, and the row partial of
-``templates/compliance/inbox.html`` a branch naming it.
+Extension point: each kind of item is a ``Source`` in ``SOURCES``: its ``rows`` yields the
+UNION's columns (``kind``, ``item``, ``unread``, ``arrived``: see ``_columns``) for the records a
+``Narrow`` keeps, its ``load`` returns items for a page's ids, and the row partial of
+``templates/compliance/inbox.html`` has a branch naming the record.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from compliance.models import RequirementGroupComment, RequirementGroupLink
 from compliance.work_queue import EXCEPTION, _labels, _requirements_with
 from orders.models import OrderedNumber, SubNumberOrder, SubOrderComment
 
@@ -50,14 +51,26 @@ PAGE_SIZE = 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
+@dataclass(frozen=True)
+class Narrow:
+    """The records the inbox keeps (the same filters on each kind); None keeps them all."""
+
+    subs: QuerySet[SubNumberOrder] | None = None
+    groups: QuerySet[RequirementGroupLink] | None = None
+
+
+EVERYTHING = Narrow()
+
+
 @dataclass
 class Item:
-    kind: str  # "comment" or "declined"
+    kind: str  # "comment", "declined", "group-comment" or "group-declined"
     key: str  # unique on the page (DOM ids)
-    sub_order: SubNumberOrder
+    sub_order: SubNumberOrder | None
     arrived: datetime | None
     unread: bool
-    comment: SubOrderComment | None = None
+    comment: SubOrderComment | RequirementGroupComment | None = None
+    group: RequirementGroupLink | None = None
     number: OrderedNumber | None = None
     declined: list[str] = field(default_factory=list)
     # The sub order's numbers: the first one and how many (for comment rows).
@@ -66,12 +79,13 @@ class Item:
     # The SLA clock, set by ``tick``: the age in words and whether it is over the SLA.
     clock: str = ""
     over_sla: bool = False
-    # Our latest reply on the sub order after this comment arrived, if any.
-    reply: SubOrderComment | None = None
+    # Our latest reply on the record after this comment arrived, if any.
+    reply: SubOrderComment | RequirementGroupComment | None = None
 
     @property
     def assignee(self) -> Any:
-        return self.sub_order.assignee
+        record = self.group if self.group is not None else self.sub_order
+        return record.assignee if record is not None else None
 
     def age(self, now: datetime) -> timedelta | None:
         return now - self.arrived if self.arrived else None
@@ -92,8 +106,8 @@ class Item:
 @dataclass(frozen=True)
 class Source:
     kind: str
-    # (sub orders to keep or None for all, unread only) -> values queryset of the UNION columns
-    rows: Callable[[QuerySet[SubNumberOrder] | None, bool], QuerySet[Any]]
+    # (records to keep, unread only) -> values queryset of the UNION columns
+    rows: Callable[[Narrow, bool], QuerySet[Any]]
     # ids of one page -> items by id
     load: Callable[[list[int]], dict[int, Item]]
 
@@ -108,23 +122,23 @@ def _columns(qs: QuerySet[Any], kind: str, unread: Any, arrived: Any) -> QuerySe
     ).values_list("kind", "item", "unread", "arrived")
 
 
-def _comment_rows(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> QuerySet[Any]:
+def _comment_rows(narrow: Narrow, unread_only: bool) -> QuerySet[Any]:
     qs = SubOrderComment.objects.filter(commenter_type="admin").order_by()
-    if subs is not None:
-        qs = qs.filter(sub_order__in=subs)
+    if narrow.subs is not None:
+        qs = qs.filter(sub_order__in=narrow.subs)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
     return _columns(qs, "comment", unread, F("telnyx_created_at"))
 
 
-def _declined_rows(subs: QuerySet[SubNumberOrder] | None, unread_only: bool) -> QuerySet[Any]:
+def _declined_rows(narrow: Narrow, unread_only: bool) -> QuerySet[Any]:
     # Like the work queue's "Rejected, fix needed": numbers of pending sub orders in exception.
     qs = OrderedNumber.objects.filter(
         requirements_status=EXCEPTION, sub_order__status="pending"
     ).order_by()
-    if subs is not None:
-        qs = qs.filter(sub_order__in=subs)
+    if narrow.subs is not None:
+        qs = qs.filter(sub_order__in=narrow.subs)
     # Stamped by the mirror when the vetting state changed (indexed, no history subquery).
     arrived = Coalesce(
         F("requirements_status_changed_at"), F("sub_order__telnyx_updated_at"), F("created_at")
@@ -175,16 +189,79 @@ def _load_declined(ids: list[int]) -> dict[int, Item]:
     }
 
 
+def _group_comment_rows(narrow: Narrow, unread_only: bool) -> QuerySet[Any]:
+    qs = RequirementGroupComment.objects.filter(commenter_type="admin").order_by()
+    if narrow.groups is not None:
+        qs = qs.filter(group__in=narrow.groups)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return _columns(qs, "group-comment", unread, F("telnyx_created_at"))
+
+
+def declined_groups() -> QuerySet[RequirementGroupLink]:
+    """Groups Telnyx declined whose corrected values are not on their way yet (a correction
+    puts the group back in draft, then sends it with a job pending)."""
+    return RequirementGroupLink.objects.filter(
+        status="declined", stage=RequirementGroupLink.Stage.SENT, pending_job=""
+    )
+
+
+def _declined_group_rows(narrow: Narrow, unread_only: bool) -> QuerySet[Any]:
+    qs = declined_groups().order_by()
+    if narrow.groups is not None:
+        qs = qs.filter(pk__in=narrow.groups.values("pk"))
+    arrived = Coalesce(F("status_changed_at"), F("last_synced_at"), F("created_at"))
+    always = Value(True, output_field=BooleanField())
+    return _columns(qs, "group-declined", always, arrived)
+
+
+GROUP_COMMENT_RELATED = ("group__assignee", "author")
+
+
+def group_comment_item(comment: RequirementGroupComment) -> Item:
+    """The inbox item of one group comment (its group, assignee and author loaded)."""
+    return Item(
+        kind="group-comment",
+        key=f"group-comment-{comment.telnyx_id}",
+        sub_order=None,
+        group=comment.group,
+        arrived=comment.telnyx_created_at,
+        unread=comment.is_unread,
+        comment=comment,
+    )
+
+
+def _load_group_comments(ids: list[int]) -> dict[int, Item]:
+    found = RequirementGroupComment.objects.select_related(*GROUP_COMMENT_RELATED).in_bulk(ids)
+    return {pk: group_comment_item(c) for pk, c in found.items()}
+
+
+def _load_declined_groups(ids: list[int]) -> dict[int, Item]:
+    found = RequirementGroupLink.objects.select_related("assignee").defer("values").in_bulk(ids)
+    return {
+        pk: Item(
+            kind="group-declined",
+            key=f"group-declined-{link.public_id}",
+            sub_order=None,
+            group=link,
+            arrived=None,  # filled from the UNION's column
+            unread=True,
+        )
+        for pk, link in found.items()
+    }
+
+
 SOURCES: list[Source] = [
     Source("comment", _comment_rows, _load_comments),
     Source("declined", _declined_rows, _load_declined),
+    Source("group-comment", _group_comment_rows, _load_group_comments),
+    Source("group-declined", _declined_group_rows, _load_declined_groups),
 ]
 
 
-def _union(
-    subs: QuerySet[SubNumberOrder] | None, unread_only: bool, counting: bool = False
-) -> QuerySet[Any]:
-    parts = [source.rows(subs, unread_only) for source in SOURCES]
+def _union(narrow: Narrow, unread_only: bool, counting: bool = False) -> QuerySet[Any]:
+    parts = [source.rows(narrow, unread_only) for source in SOURCES]
     if counting:  # the id alone: no "arrived" (a subquery per declined number) to compute
         parts = [part.values_list("item") for part in parts]
     first, *rest = parts
@@ -208,15 +285,15 @@ class Page:
 
 
 def build(
-    subs: QuerySet[SubNumberOrder] | None,
+    narrow: Narrow = EVERYTHING,
     unread_only: bool = False,
     page: int = 1,
     page_size: int = PAGE_SIZE,
     now: datetime | None = None,
 ) -> Page:
-    """Page ``page`` of the inbox over ``subs`` (None: every sub order), unread first."""
-    union = _union(subs, unread_only)
-    count = _union(subs, unread_only, counting=True).count()
+    """Page ``page`` of the inbox over the records ``narrow`` keeps, unread first."""
+    union = _union(narrow, unread_only)
+    count = _union(narrow, unread_only, counting=True).count()
     offset = (max(page, 1) - 1) * page_size
     rows = list(union.order_by("-unread", "-arrived", "kind", "-item")[offset : offset + page_size])
     by_kind: dict[str, list[int]] = {}
@@ -239,9 +316,22 @@ def build(
 
 def add_details(items: Iterable[Item]) -> None:
     """The first number of each comment's sub order and how many it has, and our latest reply
-    there (two queries for a page)."""
+    on each comment's record (two queries for a page's sub orders, one for its groups)."""
     items = list(items)
-    wanted = {i.sub_order.pk for i in items if i.kind != "declined"}
+    _add_sub_order_details([i for i in items if i.kind == "comment" and i.sub_order is not None])
+    _add_group_replies([i for i in items if i.kind == "group-comment" and i.group is not None])
+
+
+def _latest_reply(item: Item, replies: list[Any]) -> None:
+    """``replies`` newest first: the newest one, if it came after the comment."""
+    for reply in replies:
+        if item.arrived and reply.telnyx_created_at and reply.telnyx_created_at > item.arrived:
+            item.reply = reply
+        break
+
+
+def _add_sub_order_details(items: list[Item]) -> None:
+    wanted = {i.sub_order.pk for i in items if i.sub_order is not None}
     if not wanted:
         return
     found = {
@@ -261,20 +351,35 @@ def add_details(items: Iterable[Item]) -> None:
     ):
         replies.setdefault(reply.sub_order_id, []).append(reply)
     for item in items:
-        if item.kind == "declined":
-            continue
+        assert item.sub_order is not None
         row = found.get(item.sub_order.pk)
         if row:
             item.first_number, item.numbers = row["first"], row["n"]
-        for reply in replies.get(item.sub_order.pk, []):
-            if item.arrived and reply.telnyx_created_at and reply.telnyx_created_at > item.arrived:
-                item.reply = reply
-            break
+        _latest_reply(item, replies.get(item.sub_order.pk, []))
 
 
-def unread_count(subs: QuerySet[SubNumberOrder] | None = None) -> int:
-    """Unread comments plus open declined numbers: the nav badge (one query)."""
-    return _union(subs, True, counting=True).count()
+def _add_group_replies(items: list[Item]) -> None:
+    wanted = {i.group.pk for i in items if i.group is not None}
+    if not wanted:
+        return
+    replies: dict[int, list[RequirementGroupComment]] = {}
+    for reply in (
+        RequirementGroupComment.objects.filter(group_id__in=wanted)
+        .exclude(commenter_type="admin")
+        .select_related("author")
+        .defer("body")
+        .order_by("-telnyx_created_at", "-id")
+    ):
+        replies.setdefault(reply.group_id, []).append(reply)
+    for item in items:
+        assert item.group is not None
+        _latest_reply(item, replies.get(item.group.pk, []))
+
+
+def unread_count(narrow: Narrow = EVERYTHING) -> int:
+    """Unread comments (sub orders' and groups') plus open declined numbers and groups: the
+    nav badge (one query)."""
+    return _union(narrow, True, counting=True).count()
 
 
 def sla() -> timedelta:

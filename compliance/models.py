@@ -477,6 +477,8 @@ class RequirementGroupLink(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # When the sync saw ``status`` change (a decline's age: the inbox's SLA clock).
+    status_changed_at = models.DateTimeField(null=True, blank=True)
     # Who works on it: claimed, assigned by a colleague, or released (audited).
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -525,6 +527,20 @@ class RequirementGroupComment(models.Model):
 
     def __str__(self) -> str:
         return f"Group comment {self.telnyx_id} by {self.commenter_type}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.commenter_type == "admin" and self.read_at is None
+
+    @property
+    def written_by(self) -> str:
+        """Who the group page and the inbox name as its writer (like a sub order's comment;
+        load ``author`` with the row)."""
+        if self.author_id is not None and self.author is not None:
+            return f"{self.author.get_username()} (via portal)"
+        if self.commenter_type == "admin":
+            return "Telnyx reviewer"
+        return self.commenter or "Us"
 
 
 class DeadlineReminder(models.Model):

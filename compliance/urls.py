@@ -7,6 +7,7 @@ from compliance.views import (
     dashboard,
     deadlines,
     documents,
+    group_comments,
     groups,
     inbox,
     owners,
@@ -36,6 +37,12 @@ urlpatterns = [
         inbox.mark_sub_order_read,
         name="inbox-sub-order-read",
     ),
+    path(
+        "inbox/groups/<uuid:public_id>/comments/<uuid:comment_id>/read",
+        inbox.mark_group_comment_read,
+        name="inbox-group-comment-read",
+    ),
+    path("inbox/groups/<uuid:public_id>/read", inbox.mark_group_read, name="inbox-group-read"),
     path("sub-orders/<uuid:public_id>/", requirements.sub_order_page, name="sub-order"),
     path(
         "sub-orders/<uuid:public_id>/requirements",
@@ -44,6 +51,17 @@ urlpatterns = [
     ),
     path("sub-orders/<uuid:public_id>/owner", owners.sub_order_owner, name="sub-order-owner"),
     path("groups/<uuid:public_id>/owner", owners.group_owner, name="group-owner"),
+    path("groups/<uuid:public_id>/comments", group_comments.thread, name="group-comments"),
+    path(
+        "groups/<uuid:public_id>/comments/read",
+        group_comments.mark_read,
+        name="group-comments-read",
+    ),
+    path(
+        "groups/<uuid:public_id>/comments/<uuid:comment_id>/read",
+        group_comments.mark_one_read,
+        name="group-comment-read",
+    ),
     path("sub-orders/<uuid:public_id>/comments", comments.thread, name="comments"),
     path("sub-orders/<uuid:public_id>/comments/read", comments.mark_read, name="comments-read"),
     path(

@@ -51,7 +51,8 @@ def url_of(event: str, record: Any) -> str:
             return reverse("admin:compliance_submission_change", args=[record.pk])
         return reverse("compliance:sub-order", args=[record.sub_order.public_id]) + "#submissions"
     if label == "compliance.requirementgrouplink":
-        return reverse("compliance:group", args=[record.public_id])
+        page = reverse("compliance:group", args=[record.public_id])
+        return page + ("#comments" if event == Event.COMMENT else "")
     sub_order = sub_order_of(record)
     if sub_order is not None:
         page = reverse("compliance:sub-order", args=[sub_order.public_id])

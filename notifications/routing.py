@@ -1,7 +1,8 @@
 """Who is told about a fact: nobody but the person whose work it is.
 
 About a sub order (or something of one: a submission, a number) -> its assignee, or, while
-nobody owns it, whoever placed the order. About an order -> whoever placed it. Something
+nobody owns it, whoever placed the order. About an order -> whoever placed it. About a
+requirement group -> its assignee, else whoever sent it for approval, else who built it. Something
 waiting for approval -> every manager who may approve that kind of thing, except the person
 who asked for it (P15: nobody approves their own). Records are read by attribute, so this
 module imports neither ``orders`` nor ``compliance``.
@@ -56,6 +57,8 @@ def sub_order_of(record: Any) -> Any:
 
 def owner_of(record: Any) -> Any:
     """The person whose work ``record`` is: the sub order's assignee, else the placer."""
+    if record._meta.label_lower == "compliance.requirementgrouplink":
+        return record.assignee or record.requested_by or record.created_by
     sub_order = sub_order_of(record)
     if sub_order is not None:
         return sub_order.assignee or sub_order.number_order.placed_by

@@ -25,6 +25,7 @@ from compliance.filters import GroupFilter
 from compliance.forms import RequirementForm, data_from_values
 from compliance.models import ComplianceProfile, Document, RequirementGroupLink, SavedAddress
 from compliance.submission import display_value
+from compliance.views import group_comments
 from compliance.views.privacy import pii_page
 from portal import outbox
 from portal.csv_export import filters_query
@@ -280,7 +281,6 @@ def group_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         "words": groups.describe(link),
         "flags": groups.flags(link),
         "summary": _summary(link),
-        "comments": list(link.comments.all()),
         "usage": groups.usage(link),
         "can_fill": can_fill,
         "can_edit": can_fill and groups.editable(link),
@@ -295,6 +295,12 @@ def group_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         "colleagues": owners.colleagues() if can_fill else [],
         "warning_days": settings.COMPLIANCE_GROUP_EXPIRY_WARNING_DAYS,
     }
+    # The comment thread (a template's text in the reply box after "Use template" without JS).
+    chosen = {}
+    if "template" in request.GET and can_fill:
+        chosen = group_comments.template_choice(link, request.GET)
+    context.update(group_comments.thread_context(request, link, **chosen))
+    context["group"] = link
     return render(request, "compliance/group.html", context)
 
 

@@ -1,8 +1,9 @@
 """The inbox page (GET changes nothing) and its explicit "mark read" actions (POSTs).
 
 Marking read goes to Telnyx first, then here (``compliance.comments``), and is audited. With
-htmx, marking one comment swaps its row and the nav badge; marking a whole sub order (or
-without JavaScript, either) answers with the list region or a redirect back to the inbox.
+htmx, marking one comment (of a sub order or a requirement group) swaps its row and the nav
+badge; marking a whole sub order or group (or without JavaScript, either) answers with the list
+region or a redirect back to the inbox. The filters narrow sub orders and groups alike.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from compliance import comments, inbox
-from compliance.access import VIEW_PERM, get_sub_order
+from compliance.access import VIEW_PERM, get_group, get_sub_order
 from compliance.filters import InboxFilter
+from compliance.models import RequirementGroupComment, RequirementGroupLink
 from compliance.views.privacy import pii_page
 from orders.models import SubNumberOrder, SubOrderComment
 from portal.htmx import HtmxHttpRequest
@@ -35,9 +37,12 @@ def _page_number(request: HtmxHttpRequest) -> int:
 
 
 def _context(request: HtmxHttpRequest) -> dict[str, Any]:
+    # The countries of sub orders and of requirement groups (one query: a UNION is distinct).
     countries = sorted(
         c
-        for c in SubNumberOrder.objects.order_by().values_list("country_code", flat=True).distinct()
+        for (c,) in SubNumberOrder.objects.order_by()
+        .values_list("country_code")
+        .union(RequirementGroupLink.objects.order_by().values_list("country_code"))
         if c
     )
     data = request.GET.copy()
@@ -45,9 +50,13 @@ def _context(request: HtmxHttpRequest) -> dict[str, Any]:
     filters = InboxFilter(
         data, queryset=SubNumberOrder.objects.all(), request=request, countries=countries
     )
-    subs = filters.qs if filters.narrows else None
+    narrow = (
+        inbox.Narrow(filters.qs, filters.same_on(RequirementGroupLink.objects.all()))
+        if filters.narrows
+        else inbox.EVERYTHING
+    )
     now = inbox.now()
-    page = inbox.build(subs, filters.unread_only, _page_number(request), now=now)
+    page = inbox.build(narrow, filters.unread_only, _page_number(request), now=now)
     query = request.GET.copy()
     query.pop("page", None)
     query_string = query.urlencode()
@@ -124,4 +133,48 @@ def mark_comment_read(request: HtmxHttpRequest, public_id: str, comment_id: str)
 def mark_sub_order_read(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
     sub_order = get_sub_order(request, public_id)
     comments.mark_read(sub_order, request.user, request)
+    return _back(request)
+
+
+def _group_comment(link: RequirementGroupLink, comment_id: str) -> RequirementGroupComment:
+    """An admin comment of that group (404 for another group's, so ids cannot be mixed)."""
+    try:
+        return link.comments.select_related(*inbox.GROUP_COMMENT_RELATED).get(
+            telnyx_id=str(uuid_or_404(comment_id)), commenter_type="admin"
+        )
+    except RequirementGroupComment.DoesNotExist as exc:
+        raise Http404("Not found") from exc
+
+
+@login_required
+@require_POST
+@pii_page
+def mark_group_comment_read(
+    request: HtmxHttpRequest, public_id: str, comment_id: str
+) -> HttpResponse:
+    """One requirement group comment read, from the inbox: Telnyx first, audited."""
+    link = get_group(request, public_id)
+    comment = _group_comment(link, comment_id)
+    comments.mark_one_read(comment, request.user, request)
+    if not request.htmx:
+        return _back(request)
+    item = inbox.group_comment_item(comment).tick(inbox.now(), inbox.sla())
+    inbox.add_details([item])
+    context = {
+        "item": item,
+        "sla_hours": settings.INBOX_SLA_HOURS,
+        "back": request.POST.get("next", ""),
+        "badge_oob": True,
+        "failed": comment.is_unread,
+    }
+    return render(request, "compliance/inbox.html#row", context)
+
+
+@login_required
+@require_POST
+@pii_page
+def mark_group_read(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
+    """Every admin comment of a requirement group read, from the inbox."""
+    link = get_group(request, public_id)
+    comments.mark_group_read(link, request.user, request)
     return _back(request)

@@ -14,7 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance import inbox
-from compliance.models import AuditEntry, RequirementType
+from compliance.models import (
+    AuditEntry,
+    RequirementGroupComment,
+    RequirementGroupLink,
+    RequirementType,
+)
 from orders.models import NumberStatusChange, OrderedNumber, SubOrderComment
 from tests.compliance.test_work_queue import ADDRESS, DOCUMENT, make_number
 from tests.fixtures.people import signed_in_client
@@ -65,6 +70,32 @@ def declined(hours_ago: float, **kwargs) -> OrderedNumber:
     OrderedNumber.objects.filter(pk=number.pk).update(requirements_status_changed_at=at)
     number.requirements_status_changed_at = at
     return number
+
+
+def group(country: str = "CH", **fields) -> RequirementGroupLink:
+    return RequirementGroupLink.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        country_code=country,
+        phone_number_type="local",
+        status=fields.pop("status", "pending-approval"),
+        stage="sent",
+        **fields,
+    )
+
+
+def group_comment(
+    link: RequirementGroupLink, body: str, hours_ago: float, read: bool = False
+) -> RequirementGroupComment:
+    at = timezone.now() - timedelta(hours=hours_ago)
+    return RequirementGroupComment.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        group=link,
+        body=body,
+        commenter="numbers-ops@telnyx.com",
+        commenter_type="admin",
+        telnyx_created_at=at,
+        read_at=at + timedelta(minutes=5) if read else None,
+    )
 
 
 def items(html: str) -> list[str]:
@@ -224,13 +255,111 @@ def test_the_inbox_costs_the_same_queries_at_100_and_10000_orders(
                 )
             )
         )
+        # Requirement groups as well (a group per 10 orders, its comment read and old), and
+        # on top of the page new comments with our reply and just declined groups.
+        RequirementGroupComment.objects.bulk_create(
+            RequirementGroupComment(
+                telnyx_id=str(uuid.uuid4()),
+                group=group(country="DE"),
+                body="Old",
+                commenter_type="admin",
+                telnyx_created_at=timezone.now() - timedelta(days=30),
+                read_at=timezone.now(),
+            )
+            for _ in range(size // 10)
+        )
+        # And sub orders' comments among them, so every kind is on the first page.
+        SubOrderComment.objects.bulk_create(
+            SubOrderComment(
+                telnyx_id=str(uuid.uuid4()),
+                sub_order_id=sub_id,
+                body="Please also send the ID card",
+                commenter_type="admin",
+                telnyx_created_at=timezone.now() + timedelta(hours=1, minutes=i),
+            )
+            for i, sub_id in enumerate(
+                OrderedNumber.objects.order_by("-pk").values_list("sub_order_id", flat=True)[:3]
+            )
+        )
+        for i in range(4):
+            link = group(country="DE", status="declined" if i % 2 else "approved")
+            group_comment(link, "Which extract?", hours_ago=-1 - i / 100)
+            RequirementGroupComment.objects.create(
+                telnyx_id=str(uuid.uuid4()),
+                group=link,
+                body="Ours",
+                commenter_type="user",
+                telnyx_created_at=timezone.now() + timedelta(hours=2),
+            )
         with CaptureQueriesContext(connection) as queries:
             response = maria_client.get(URL, {"country": "DE", "scope": "everyone"})
         assert response.status_code == 200
-        assert len(items(response.content.decode())) == inbox.PAGE_SIZE
+        rows = items(response.content.decode())
+        assert len(rows) == inbox.PAGE_SIZE
+        kinds = {row.split('data-kind="', 1)[1].split('"', 1)[0] for row in rows}
+        assert kinds == {"comment", "declined", "group-comment", "group-declined"}, kinds
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    # Session, user, permissions, the badge, the bell, countries, count, page, one load per
-    # kind, the numbers and replies of the page's sub orders: nothing per row.
-    with django_assert_max_num_queries(12):
+    # Session, user, device, permissions (2), countries, count, page, one load per kind on
+    # the page (4, and the declined numbers' requirement names), the numbers and replies of
+    # its sub orders, the replies of its groups, the badge, the bell: nothing per row.
+    with django_assert_max_num_queries(18):
         maria_client.get(URL, {"country": "DE", "scope": "everyone"})
+
+
+def test_group_comments_and_declined_groups_join_the_list_with_their_group_and_owner(
+    alice, alice_client
+):
+    number = make_number()
+    comment(number, "About the sub order", hours_ago=3)
+    asked = group(assignee=alice)
+    group_comment(asked, "Which registry extract?", hours_ago=1)
+    group_comment(asked, "Old and read", hours_ago=50, read=True)
+    declined_at = timezone.now() - timedelta(hours=30)
+    refused = group(country="FR", status="declined", status_changed_at=declined_at)
+    # Declined, but corrected and back in draft: not open any more.
+    RequirementGroupLink.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        country_code="CH",
+        phone_number_type="local",
+        status="declined",
+        stage="draft",
+    )
+
+    rows = items(alice_client.get(URL).content.decode())
+    assert len(rows) == 4
+    assert 'data-kind="group-comment"' in rows[0] and "Which registry extract?" in rows[0]
+    assert f'<a href="{asked.get_absolute_url()}">CH local requirement group</a>' in rows[0]
+    assert "<span data-owner>alice</span>" in rows[0] and "Unread" in rows[0]
+    assert "1 h 0 min ago" in rows[0] or "59 min ago" in rows[0]
+    assert "About the sub order" in rows[1]
+    assert 'data-kind="group-declined"' in rows[2] and "FR local requirement group" in rows[2]
+    assert "1 d 6 h ago" in rows[2] or "1 d 5 h ago" in rows[2]
+    assert "data-over-sla" in rows[2] and "<em>Unassigned</em>" in rows[2]
+    assert refused.get_absolute_url() in rows[2]
+    assert "Old and read" in rows[3] and "Read" in rows[3] and "data-mark-read" not in rows[3]
+    # The nav badge: two unread comments and one open declined group.
+    assert 'data-inbox-count="3"' in alice_client.get(URL).content.decode()
+
+
+def test_the_filters_apply_to_requirement_groups_too(alice, maria, alice_client):
+    group_comment(group(assignee=alice), "Group of alice", hours_ago=1)
+    group_comment(group(country="FR", assignee=maria), "Group of maria", hours_ago=1)
+    group_comment(group(), "Group of nobody", hours_ago=1, read=True)
+    group(country="FR", status="declined")
+
+    def shown(**query) -> str:
+        return alice_client.get(URL, query).content.decode()
+
+    only_mine = shown(scope="mine")
+    assert "Group of alice" in only_mine and "Group of maria" not in only_mine
+    assert 'data-kind="group-declined"' not in only_mine
+    unassigned = shown(scope="unassigned")
+    assert "Group of nobody" in unassigned and 'data-kind="group-declined"' in unassigned
+    assert "Group of alice" not in unassigned
+    unread = shown(unread="on")
+    assert "Group of nobody" not in unread and "Group of maria" in unread
+    france = shown(country="FR")
+    assert "Group of maria" in france and "Group of alice" not in france
+    assert 'data-kind="group-declined"' in france
+    assert '<option value="CH">' in shown()  # a country only groups have can be chosen

@@ -25,6 +25,7 @@ from compliance.models import (
     AuditEntry,
     ComplianceProfile,
     Document,
+    RequirementGroupComment,
     RequirementGroupLink,
     Submission,
 )
@@ -66,6 +67,10 @@ class World:
     extra: dict[str, Model] = field(default_factory=dict)
     # An admin comment on staff B's sub order (A's sub order with B's comment: out of scope).
     other_comment: SubOrderComment | None = None
+    # A Telnyx reviewer's comment on A's requirement group, and one on B's group (A's group
+    # with B's group's comment: out of scope).
+    group_comment: RequirementGroupComment | None = None
+    other_group_comment: RequirementGroupComment | None = None
 
     def objects(self) -> list[Model]:
         """Every object of A's, for the admin's per-object pages."""
@@ -81,6 +86,7 @@ class World:
             self.group,
             self.comment,
             self.event,
+            *([self.group_comment] if self.group_comment else []),
             *self.extra.values(),
         ]
 
@@ -132,6 +138,27 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
         phone_number_type="local",
         status="unapproved",
         created_by=owner,
+    )
+    group_comment = RequirementGroupComment.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        group=group,
+        body="The registry extract is too old.",
+        commenter="Telnyx",
+        commenter_type="admin",
+    )
+    other_group = RequirementGroupLink.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        country_code="FR",
+        phone_number_type="local",
+        status="declined",
+        created_by=other,
+    )
+    other_group_comment = RequirementGroupComment.objects.create(
+        telnyx_id=str(uuid.uuid4()),
+        group=other_group,
+        body="Wrong address.",
+        commenter="Telnyx",
+        commenter_type="admin",
     )
     comment = SubOrderComment.objects.create(
         telnyx_id=str(uuid.uuid4()),
@@ -185,6 +212,8 @@ def build_world(sandbox: Any, owner: Any, other: Any) -> World:
         other_number=other_number,
         extra=extra,
         other_comment=other_comment,
+        group_comment=group_comment,
+        other_group_comment=other_group_comment,
     )
 
 
@@ -225,6 +254,17 @@ def url_kwargs(world: World) -> dict[str, dict[str, str]]:
         "compliance:group-approve": {"public_id": str(w.group.public_id)},
         "compliance:group-reject": {"public_id": str(w.group.public_id)},
         "compliance:group-owner": {"public_id": str(w.group.public_id)},
+        "compliance:group-comments": {"public_id": str(w.group.public_id)},
+        "compliance:group-comments-read": {"public_id": str(w.group.public_id)},
+        "compliance:group-comment-read": {
+            "public_id": str(w.group.public_id),
+            "comment_id": str(w.group_comment.telnyx_id if w.group_comment else ""),
+        },
+        "compliance:inbox-group-comment-read": {
+            "public_id": str(w.group.public_id),
+            "comment_id": str(w.group_comment.telnyx_id if w.group_comment else ""),
+        },
+        "compliance:inbox-group-read": {"public_id": str(w.group.public_id)},
     }
 
 
