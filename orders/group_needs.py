@@ -83,3 +83,34 @@ def is_group_refusal(err: dict[str, Any]) -> bool:
     return str(err.get("code")) == REFUSED_CODE and str(err.get("pointer") or "").endswith(
         GROUP_POINTER_SUFFIX
     )
+
+
+UNUSABLE = {"expired": "has expired", "no-longer-eligible": "is no longer eligible"}
+
+
+def unusable_groups(order: Any) -> list[str]:
+    """Warnings for an open order whose numbers rely on a group that expired or became
+    no-longer-eligible (Telnyx's rules changed): the numbers still pending will not be vetted
+    on it, so someone must attach a new group. Groups named when ordering and attached since."""
+    if order.is_final:
+        return []
+    from orders.models import GroupAttachment
+
+    ids = {
+        str(n["requirement_group_id"])
+        for n in order.requested_numbers or []
+        if n.get("requirement_group_id")
+    }
+    ids |= set(
+        GroupAttachment.objects.filter(
+            sub_order__number_order=order, state=GroupAttachment.State.DONE
+        ).values_list("group_telnyx_id", flat=True)
+    )
+    if not ids:
+        return []
+    links = RequirementGroupLink.objects.filter(telnyx_id__in=ids, status__in=UNUSABLE)
+    return [
+        f"The {link.country_code} {link.phone_number_type} requirement group these numbers rely "
+        f"on {UNUSABLE[link.status]}: use another approved group for the pending numbers."
+        for link in links.order_by("country_code", "pk")
+    ]

@@ -69,6 +69,7 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
         "live_seconds": settings.PORTAL_LIVE_POLL_SECONDS,
         "placing_errors": order.placing_errors,
         "group_refused": any(group_needs.is_group_refusal(e) for e in order.placing_errors),
+        "unusable_groups": group_needs.unusable_groups(order),
         "split": split_order(order) if order.placing_errors else None,
     }
 

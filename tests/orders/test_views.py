@@ -195,3 +195,38 @@ def test_a_sub_order_of_another_order_is_404(maria_client):
     other = NumberOrderFactory()
     url = reverse("orders:sub-order-cancel", args=[other.public_id, sub.public_id])
     assert maria_client.get(url).status_code == 404
+
+
+def test_an_open_order_relying_on_a_group_that_became_unusable_is_flagged(alice, alice_client):
+    """Issue 11: a group that expired or is no longer eligible flags the orders using it."""
+    from compliance.models import RequirementGroupLink
+    from orders.models import GroupAttachment
+
+    ordered_with = RequirementGroupLink.objects.create(
+        country_code="CH", phone_number_type="local", telnyx_id="grp-ch", status="approved"
+    )
+    attached = RequirementGroupLink.objects.create(
+        country_code="DK", phone_number_type="local", telnyx_id="grp-dk", status="approved"
+    )
+    sub = SubNumberOrderFactory(
+        country_code="CH",
+        number_order__placed_by=alice,
+        number_order__requested_numbers=[
+            {"phone_number": "+41440000000", "requirement_group_id": "grp-ch"}
+        ],
+    )
+    GroupAttachment.objects.create(
+        group=attached, group_telnyx_id="grp-dk", sub_order=sub, state="done", requested_by=alice
+    )
+    url = reverse("orders:detail", args=[sub.number_order.public_id])
+    assert "data-unusable-groups" not in alice_client.get(url).content.decode()
+
+    RequirementGroupLink.objects.filter(pk=ordered_with.pk).update(status="no-longer-eligible")
+    RequirementGroupLink.objects.filter(pk=attached.pk).update(status="expired")
+    html = alice_client.get(url).content.decode()
+    assert "The CH local requirement group these numbers rely on is no longer eligible" in html
+    assert "The DK local requirement group these numbers rely on has expired" in html
+
+    # A finished order needs nothing more: no flag.
+    NumberOrder.objects.filter(pk=sub.number_order.pk).update(status="success")
+    assert "data-unusable-groups" not in alice_client.get(url).content.decode()
