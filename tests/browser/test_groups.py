@@ -155,8 +155,9 @@ def test_alice_builds_a_ch_group_maria_approves_telnyx_approves_and_alice_orders
     sent = {n["phone_number"]: n.get("requirement_group_id") for n in order.requested_numbers}
     assert sent == {ch[0]: group.telnyx_id, ch[1]: group.telnyx_id, de: None}
 
-    # The CH sub order completes on the group's values; the DE one waits for its own values.
-    sandbox.advance(5)
+    # The CH sub order completes on the group's values (vetted like any submission); the DE
+    # one waits for its own values.
+    sandbox.advance(VETTING_SECONDS + 5)
     page.get_by_role("button", name="Refresh now").click()
     expect(sub_orders.filter(has_text="CH · local").locator("h2 .badge")).to_have_text("Success")
     de_sub = sub_orders.filter(has_text="DE · local")
