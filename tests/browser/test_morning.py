@@ -73,7 +73,9 @@ def test_issue_10_a_morning_claim_read_correct_approve_and_the_approval_arrives_
     sign_in(page, alice, live_server.url)
     row = page.locator("#queue-rejected tr[data-row]", has_text=number.phone_number)
     expect(row).to_contain_text("Declined: End user name")
-    expect(row.locator("[data-comment]")).to_contain_text("Some requirement values were declined")
+    expect(row.locator("[data-comment]")).to_contain_text(
+        "End user name: the value was not accepted"
+    )  # the reason Telnyx gives, not its generic first line
     expect(row.locator("[data-owner]")).to_contain_text("Unassigned")
     expect(page.locator("#notification-bell")).not_to_have_attribute(
         "aria-label", "Notifications, 0 unread"
