@@ -101,6 +101,22 @@ def _back(request: HtmxHttpRequest) -> HttpResponse:
     return redirect(target, permanent=False)
 
 
+def _after_read(request: HtmxHttpRequest, comment: Any, item: Any) -> HttpResponse:
+    """Back to the inbox, or (htmx) the comment's row again, saying if Telnyx refused."""
+    if not request.htmx:
+        return _back(request)
+    item = item.tick(inbox.now(), inbox.sla())
+    inbox.add_details([item])
+    context = {
+        "item": item,
+        "sla_hours": settings.INBOX_SLA_HOURS,
+        "back": request.POST.get("next", ""),
+        "badge_oob": True,
+        "failed": comment.is_unread,
+    }
+    return render(request, "compliance/inbox.html#row", context)
+
+
 @login_required
 @require_POST
 @pii_page
@@ -113,18 +129,7 @@ def mark_comment_read(request: HtmxHttpRequest, public_id: str, comment_id: str)
     except SubOrderComment.DoesNotExist as exc:
         raise Http404("Not found") from exc
     comments.mark_one_read(comment, request.user, request)
-    if not request.htmx:
-        return _back(request)
-    item = inbox.comment_item(comment).tick(inbox.now(), inbox.sla())
-    inbox.add_details([item])
-    context = {
-        "item": item,
-        "sla_hours": settings.INBOX_SLA_HOURS,
-        "back": request.POST.get("next", ""),
-        "badge_oob": True,
-        "failed": comment.is_unread,
-    }
-    return render(request, "compliance/inbox.html#row", context)
+    return _after_read(request, comment, inbox.comment_item(comment))
 
 
 @login_required
@@ -156,18 +161,7 @@ def mark_group_comment_read(
     link = get_group(request, public_id)
     comment = _group_comment(link, comment_id)
     comments.mark_one_read(comment, request.user, request)
-    if not request.htmx:
-        return _back(request)
-    item = inbox.group_comment_item(comment).tick(inbox.now(), inbox.sla())
-    inbox.add_details([item])
-    context = {
-        "item": item,
-        "sla_hours": settings.INBOX_SLA_HOURS,
-        "back": request.POST.get("next", ""),
-        "badge_oob": True,
-        "failed": comment.is_unread,
-    }
-    return render(request, "compliance/inbox.html#row", context)
+    return _after_read(request, comment, inbox.group_comment_item(comment))
 
 
 @login_required
