@@ -69,7 +69,6 @@ def _context(order: NumberOrder, user: Any) -> dict[str, object]:
         "live_seconds": settings.PORTAL_LIVE_POLL_SECONDS,
         "placing_errors": order.placing_errors,
         "group_refused": any(group_needs.is_group_refusal(e) for e in order.placing_errors),
-        "unusable_groups": group_needs.unusable_groups(order),
         "split": split_order(order) if order.placing_errors else None,
     }
 
@@ -89,6 +88,8 @@ def order_detail(request: HtmxHttpRequest, public_id: str) -> HttpResponse:
         return response
     if request.htmx and request.GET.get("part") == "sub-orders":
         return render(request, "orders/detail.html#sub-orders", context)
+    # Outside the polled regions: worked out for the page, not for every poll.
+    context["unusable_groups"] = group_needs.unusable_groups(order)
     return render(request, "orders/detail.html", context)
 
 
